@@ -1,0 +1,1 @@
+"""Analysis: coordination, bonds, RDF/ADF, density, GB energy, scattering, errors."""

@@ -1,0 +1,250 @@
+"""The embedded engine: ASE optimisers and integrators driving a pyace (or any ASE) calculator.
+
+- Relax: FIRE or BFGS on a FrechetCellFilter whose mask follows ``Relax.cell``.
+- MD: NVE velocity Verlet; NVT Langevin; NPT LangevinBAOAB with an anisotropic barostat
+  (``hydrostatic=False``: the three box lengths move independently, as an orthorhombic or
+  amorphous box needs). Temperature ramps are applied every ``thermo_every`` steps.
+- Fails loudly by the paper's criterion (two atoms closer than 1 A, or atoms lost / NaN).
+- Checkpoints (extxyz with momenta + a JSON state) every ``checkpoint_every`` steps; calling
+  :func:`run_md` again with the same protocol and work folder resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from ase import Atoms, units
+from ase.io import read, write
+
+from bzs_repro.analysis.coordination import min_pair_distance
+from bzs_repro.protocols import MDProtocol, MDStage, Relax
+from bzs_repro.structures.crystal import density_g_cm3
+
+log = logging.getLogger(__name__)
+
+
+class SimulationFailed(RuntimeError):
+    """The paper's failure criterion: a pair closer than 1 A, or atoms lost."""
+
+
+def check_sane(atoms: Atoms, n_expected: int, min_distance: float = 1.0, where: str = "") -> None:
+    """Raise SimulationFailed if atoms were lost, positions are not finite, or a pair is
+    closer than ``min_distance`` Angstrom."""
+    if len(atoms) != n_expected:
+        msg = f"{where}: {n_expected - len(atoms)} atoms lost"
+        raise SimulationFailed(msg)
+    if not np.isfinite(atoms.positions).all():
+        msg = f"{where}: non-finite positions (atoms lost)"
+        raise SimulationFailed(msg)
+    dmin = min_pair_distance(atoms, below=min_distance)
+    if dmin < min_distance:
+        msg = f"{where}: two atoms {dmin:.3f} A apart (< {min_distance} A, the paper's failure criterion)"
+        raise SimulationFailed(msg)
+
+
+@dataclass
+class RelaxResult:
+    atoms: Atoms
+    energy_eV: float
+    steps: int
+    converged: bool
+    fmax_eV_A: float
+
+
+def relax(atoms: Atoms, calc, protocol: Relax, logfile: str | None = None, trajectory: str | None = None) -> RelaxResult:
+    """Minimise ``atoms`` (a copy is returned) with ``protocol``."""
+    from ase.filters import FrechetCellFilter
+    from ase.optimize import BFGS, FIRE
+
+    atoms = atoms.copy()
+    atoms.calc = calc
+    n0 = len(atoms)
+    mask = protocol.cell_mask()
+    obj = atoms
+    if mask is not None:
+        scalar = protocol.pressure_GPa * units.GPa
+        obj = FrechetCellFilter(
+            atoms, mask=mask, hydrostatic_strain=protocol.cell == "iso", scalar_pressure=scalar
+        )
+    opt_cls = FIRE if protocol.optimizer == "FIRE" else BFGS
+    opt = opt_cls(obj, logfile=logfile, trajectory=trajectory)
+    converged = bool(opt.run(fmax=protocol.fmax, steps=protocol.max_steps))
+    check_sane(atoms, n0, where="relax")
+    fmax = float(np.sqrt((obj.get_forces() ** 2).sum(axis=1).max()))
+    return RelaxResult(atoms, float(atoms.get_potential_energy()), opt.nsteps, converged, fmax)
+
+
+@dataclass
+class MDResult:
+    atoms: Atoms
+    thermo: list[dict]  # one row per thermo_every steps: step, time_ps, stage, T, E, V, rho, P
+    resumed_from_step: int
+    wall_s: float
+
+
+def _integrator(atoms: Atoms, stage: MDStage, protocol: MDProtocol, T: float, rng):
+    dt = protocol.dt_fs * units.fs
+    if stage.ensemble == "nve":
+        from ase.md.verlet import VelocityVerlet
+
+        return VelocityVerlet(atoms, dt)
+    if stage.ensemble == "nvt":
+        from ase.md.langevin import Langevin
+
+        return Langevin(
+            atoms, dt, temperature_K=T, friction=1.0 / (protocol.tdamp_fs * units.fs), rng=rng
+        )
+    from ase.md.langevinbaoab import LangevinBAOAB
+
+    return LangevinBAOAB(
+        atoms,
+        dt,
+        temperature_K=T,
+        externalstress=stage.pressure_GPa * units.GPa,
+        hydrostatic=False,
+        T_tau=protocol.tdamp_fs * units.fs,
+        P_tau=protocol.pdamp_fs * units.fs,
+        rng=rng,
+    )
+
+
+def _set_temperature(dyn, T: float) -> None:
+    if hasattr(dyn, "set_temperature"):
+        try:
+            dyn.set_temperature(temperature_K=T)
+        except TypeError:
+            dyn.set_temperature(T)
+
+
+def _thermo_row(atoms: Atoms, step: int, protocol: MDProtocol, stage: MDStage, target_T: float) -> dict:
+    stress = atoms.get_stress(include_ideal_gas=True)
+    return {
+        "step": step,
+        "time_ps": step * protocol.dt_fs / 1000.0,
+        "stage": stage.name,
+        "T_target_K": target_T,
+        "T_K": float(atoms.get_temperature()),
+        "epot_eV_atom": float(atoms.get_potential_energy() / len(atoms)),
+        "etot_eV_atom": float(atoms.get_total_energy() / len(atoms)),
+        "volume_A3": float(atoms.get_volume()),
+        "density_g_cm3": density_g_cm3(atoms),
+        "pressure_GPa": float(-stress[:3].mean() / units.GPa),
+    }
+
+
+def _save_checkpoint(workdir: Path, atoms: Atoms, state: dict, thermo: list[dict]) -> None:
+    workdir.mkdir(parents=True, exist_ok=True)
+    tmp = workdir / ".checkpoint.extxyz.tmp"
+    snap = atoms.copy()
+    snap.calc = None
+    write(tmp, snap, format="extxyz")
+    tmp.replace(workdir / "checkpoint.extxyz")
+    tmpj = workdir / ".checkpoint.json.tmp"
+    tmpj.write_text(json.dumps({**state, "thermo": thermo}))
+    tmpj.replace(workdir / "checkpoint.json")
+
+
+def _load_checkpoint(workdir: Path, fingerprint: str, n_atoms: int):
+    ck, js = workdir / "checkpoint.extxyz", workdir / "checkpoint.json"
+    if not (ck.is_file() and js.is_file()):
+        return None
+    state = json.loads(js.read_text())
+    if state.get("fingerprint") != fingerprint:
+        log.warning("checkpoint in %s is from another protocol; starting afresh", workdir)
+        return None
+    atoms = read(ck, format="extxyz")
+    if len(atoms) != n_atoms:
+        return None
+    return atoms, state
+
+
+def run_md(
+    atoms: Atoms,
+    calc,
+    protocol: MDProtocol,
+    workdir: Path | None = None,
+    progress: bool = True,
+    label: str = "MD",
+    trajectory_every: int = 0,
+) -> MDResult:
+    """Run the stages of ``protocol`` on a copy of ``atoms``.
+
+    With ``workdir``, checkpoints are written there and a later call with the same protocol
+    resumes from the last checkpoint. ``trajectory_every`` > 0 also appends snapshots to
+    ``workdir/trajectory.extxyz``.
+    """
+    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
+    from tqdm.auto import tqdm
+
+    t0 = time.time()
+    atoms = atoms.copy()
+    n0 = len(atoms)
+    fp = protocol.fingerprint()
+    rng = np.random.default_rng(protocol.seed)
+    thermo: list[dict] = []
+    start_step = 0
+    loaded = _load_checkpoint(Path(workdir), fp, n0) if workdir else None
+    if loaded is not None:
+        atoms, state = loaded
+        start_step = int(state["step"])
+        thermo = state["thermo"]
+        rng = np.random.default_rng([protocol.seed, start_step])
+        log.info("%s: resuming from step %d (checkpoint in %s)", label, start_step, workdir)
+    else:
+        T0 = protocol.initial_T_K if protocol.initial_T_K is not None else protocol.stages[0].T_start_K
+        MaxwellBoltzmannDistribution(atoms, temperature_K=T0, rng=rng)
+        Stationary(atoms)
+    atoms.calc = calc
+    total = protocol.total_steps
+    bar = tqdm(total=total, initial=start_step, desc=label, unit="step", disable=not progress,
+               mininterval=2.0, dynamic_ncols=True)  # fmt: skip
+    step = 0
+    for stage in protocol.stages:
+        n_stage = protocol.steps(stage)
+        if step + n_stage <= start_step:
+            step += n_stage
+            continue
+        done_in_stage = max(0, start_step - step)
+        T = stage.temperature_at(done_in_stage / n_stage)
+        dyn = _integrator(atoms, stage, protocol, T, rng)
+        while done_in_stage < n_stage:
+            chunk = min(protocol.thermo_every, n_stage - done_in_stage)
+            _set_temperature(dyn, stage.temperature_at((done_in_stage + chunk / 2) / n_stage))
+            dyn.run(chunk)
+            done_in_stage += chunk
+            gstep = step + done_in_stage
+            check_sane(atoms, n0, protocol.failure_min_distance_A, where=f"{label} step {gstep}")
+            row = _thermo_row(atoms, gstep, protocol, stage, stage.temperature_at(done_in_stage / n_stage))
+            thermo.append(row)
+            bar.update(chunk)
+            bar.set_postfix(stage=stage.name, T=f"{row['T_K']:.0f}K",
+                            rho=f"{row['density_g_cm3']:.3f}")  # fmt: skip
+            if workdir and trajectory_every and gstep % trajectory_every < chunk:
+                snap = atoms.copy()
+                snap.calc = None
+                write(Path(workdir) / "trajectory.extxyz", snap, format="extxyz", append=True)
+            if workdir and (gstep % protocol.checkpoint_every < chunk or gstep == total):
+                _save_checkpoint(Path(workdir), atoms, {"fingerprint": fp, "step": gstep}, thermo)
+        step += n_stage
+    bar.close()
+    return MDResult(atoms, thermo, start_step, time.time() - t0)
+
+
+def throughput_atom_steps_per_s(atoms: Atoms, calc, steps: int = 20, dt_fs: float = 1.0) -> float:
+    """Measured NVE throughput (atom-steps per second) of ``calc`` on ``atoms``."""
+    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
+    from ase.md.verlet import VelocityVerlet
+
+    atoms = atoms.copy()
+    atoms.calc = calc
+    MaxwellBoltzmannDistribution(atoms, temperature_K=300, rng=np.random.default_rng(0))
+    dyn = VelocityVerlet(atoms, dt_fs * units.fs)
+    dyn.run(1)  # warm-up (neighbour list)
+    t = time.perf_counter()
+    dyn.run(steps)
+    return len(atoms) * steps / (time.perf_counter() - t)

@@ -1,0 +1,129 @@
+"""Engine-independent protocol descriptions (relaxation, MD stages, melt-quench).
+
+Every engine (ASE + pyace, LAMMPS) renders these same dataclasses; engines hold no physics
+constants of their own. Units: time ps / fs, temperature K, pressure GPa, force eV/Angstrom.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Ensemble = Literal["nve", "nvt", "npt"]
+CellDOF = Literal["fixed", "iso", "ortho", "full", "normal"]
+
+
+@dataclass(frozen=True)
+class Relax:
+    """Energy minimisation.
+
+    cell: ``fixed`` positions only; ``iso`` uniform scaling; ``ortho`` the three lengths
+    independently (box/relax aniso); ``full`` all six components (box/relax tri);
+    ``normal`` only the length along ``normal_axis`` (a GB cell's axis normal to the plane).
+    """
+
+    fmax: float = 0.01  # eV/Angstrom
+    max_steps: int = 2000
+    cell: CellDOF = "fixed"
+    normal_axis: int = 1  # 0, 1, 2 = x, y, z; used by cell="normal"
+    optimizer: Literal["FIRE", "BFGS"] = "FIRE"
+    pressure_GPa: float = 0.0
+
+    def cell_mask(self) -> list[int] | None:
+        """Voigt mask (xx, yy, zz, yz, xz, xy) of the relaxed cell components; None = fixed."""
+        if self.cell == "fixed":
+            return None
+        if self.cell == "full":
+            return [1, 1, 1, 1, 1, 1]
+        if self.cell in ("iso", "ortho"):
+            return [1, 1, 1, 0, 0, 0]
+        mask = [0] * 6
+        mask[self.normal_axis] = 1
+        return mask
+
+
+@dataclass(frozen=True)
+class MDStage:
+    """One MD stage; the target temperature ramps linearly from T_start_K to T_end_K."""
+
+    name: str
+    ensemble: Ensemble
+    time_ps: float
+    T_start_K: float
+    T_end_K: float | None = None
+    pressure_GPa: float = 0.0
+
+    @property
+    def T_final_K(self) -> float:
+        return self.T_start_K if self.T_end_K is None else self.T_end_K
+
+    def temperature_at(self, fraction: float) -> float:
+        """Target temperature after ``fraction`` (0..1) of the stage."""
+        return self.T_start_K + (self.T_final_K - self.T_start_K) * min(max(fraction, 0.0), 1.0)
+
+
+@dataclass(frozen=True)
+class MDProtocol:
+    """A sequence of MD stages with common integration settings."""
+
+    stages: tuple[MDStage, ...]
+    dt_fs: float = 2.0
+    tdamp_fs: float = 100.0  # thermostat time constant
+    pdamp_fs: float = 1000.0  # barostat time constant
+    seed: int = 0
+    thermo_every: int = 50  # steps between thermo rows and failure checks
+    checkpoint_every: int = 500  # steps between checkpoints
+    failure_min_distance_A: float = 1.0  # the paper's failure criterion
+    initial_T_K: float | None = None  # Maxwell-Boltzmann velocities (None: T_start of stage 1)
+    meta: dict = field(default_factory=dict, compare=False)
+
+    def steps(self, stage: MDStage) -> int:
+        return max(1, round(stage.time_ps * 1000.0 / self.dt_fs))
+
+    @property
+    def total_steps(self) -> int:
+        return sum(self.steps(s) for s in self.stages)
+
+    def fingerprint(self) -> str:
+        """Hash of the physics of this protocol (a checkpoint resumes only the same one)."""
+        d = asdict(self)
+        d.pop("meta", None)
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def quench_time_ps(T_from_K: float, T_to_K: float, rate_K_per_s: float) -> float:
+    """Duration of a linear quench in ps."""
+    return abs(T_from_K - T_to_K) / rate_K_per_s * 1e12
+
+
+def melt_quench(
+    T_melt_K: float,
+    melt_ps: float,
+    quench_rate_K_per_s: float,
+    T_final_K: float = 300.0,
+    equil_ps: float = 10.0,
+    dt_fs: float = 2.0,
+    pressure_GPa: float = 0.0,
+    premelt_nvt_ps: float = 0.0,
+    **kwargs,
+) -> MDProtocol:
+    """Melt (NPT at T_melt), linear quench at ``quench_rate_K_per_s`` to T_final (NPT),
+    then NPT equilibration at T_final, all at ``pressure_GPa``.
+
+    ``premelt_nvt_ps`` > 0 first randomises at T_melt in NVT (useful from a random start
+    at a fixed density, before the barostat is switched on).
+    """
+    stages = []
+    if premelt_nvt_ps > 0:
+        stages.append(MDStage("premelt", "nvt", premelt_nvt_ps, T_melt_K))
+    stages += [
+        MDStage("melt", "npt", melt_ps, T_melt_K, pressure_GPa=pressure_GPa),
+        MDStage(
+            "quench", "npt", quench_time_ps(T_melt_K, T_final_K, quench_rate_K_per_s),
+            T_melt_K, T_final_K, pressure_GPa=pressure_GPa,
+        ),  # fmt: skip
+        MDStage("equilibrate", "npt", equil_ps, T_final_K, pressure_GPa=pressure_GPa),
+    ]
+    return MDProtocol(stages=tuple(stages), dt_fs=dt_fs, **kwargs)

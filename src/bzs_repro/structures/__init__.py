@@ -1,0 +1,1 @@
+"""Structures: the Pnma crystal, amorphous starts, GB bicrystals, Voronoi polycrystals."""

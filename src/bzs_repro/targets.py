@@ -1,0 +1,89 @@
+"""Paper targets (figures/tables) discovered from reproduce/<target>/config.toml.
+
+A config is data: ``target``, ``title``, ``runner`` ("module:function"), optional
+``[common]`` settings and one ``[scales.<tier>]`` table per scale tier (smoke, reduced,
+paper). The runner is called as ``runner(run: TargetRun, cfg: dict)`` with ``cfg`` the
+common table updated by the chosen tier's table.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import tomllib
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bzs_repro.paths import reproduce_dir
+from bzs_repro.results import RunSettings, TargetRun, atomic_write_text
+
+log = logging.getLogger(__name__)
+SCALES = ("smoke", "reduced", "paper")
+CONFIG_KEYS = {"target", "title", "runner", "description", "common", "scales", "order"}
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    title: str
+    runner: str
+    config_file: Path
+    raw: dict[str, Any]
+
+    def config(self, scale: str) -> dict[str, Any]:
+        if scale not in self.raw.get("scales", {}):
+            msg = f"target {self.name} has no [scales.{scale}] in {self.config_file}"
+            raise KeyError(msg)
+        cfg = dict(self.raw.get("common", {}))
+        cfg.update(self.raw["scales"][scale])
+        return cfg
+
+    def load_runner(self):
+        module, _, func = self.runner.partition(":")
+        return getattr(importlib.import_module(module), func)
+
+
+def load_target(config_file: Path) -> Target:
+    raw = tomllib.loads(Path(config_file).read_text())
+    unknown = set(raw) - CONFIG_KEYS
+    if unknown:
+        msg = f"{config_file}: unknown keys {sorted(unknown)}"
+        raise ValueError(msg)
+    for key in ("target", "title", "runner"):
+        if key not in raw:
+            msg = f"{config_file}: missing key {key!r}"
+            raise ValueError(msg)
+    bad = set(raw.get("scales", {})) - set(SCALES)
+    if bad:
+        msg = f"{config_file}: unknown scale tiers {sorted(bad)}"
+        raise ValueError(msg)
+    return Target(raw["target"], raw["title"], raw["runner"], Path(config_file), raw)
+
+
+def discover_targets(root: Path | None = None) -> dict[str, Target]:
+    """All targets, ordered by their ``order`` key then name."""
+    root = Path(root or reproduce_dir())
+    found = [load_target(p) for p in sorted(root.glob("*/config.toml"))]
+    found.sort(key=lambda t: (t.raw.get("order", 100), t.name))
+    return {t.name: t for t in found}
+
+
+def run_target(target: Target, settings: RunSettings) -> TargetRun:
+    """Run one target; on failure write error.txt (and re-raise) so the report says why."""
+    cfg = target.config(settings.scale)
+    run = TargetRun(target.name, settings, config=cfg)
+    err_file = run.dir / "error.txt"
+    err_file.unlink(missing_ok=True)
+    log.info("%s: %s [scale=%s data=%s engine=%s]", target.name, target.title,
+             settings.scale, settings.data, settings.engine)  # fmt: skip
+    try:
+        target.load_runner()(run, cfg)
+    except BaseException as exc:
+        atomic_write_text(err_file, "".join(traceback.format_exception(exc)))
+        run.extra["failed"] = f"{type(exc).__name__}: {exc}"
+        run.finish()
+        raise
+    run.finish()
+    return run
