@@ -1,0 +1,177 @@
+"""The data registry against a local HTTP server on 127.0.0.1 serving fixture files."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import threading
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bzs_repro.data.registry import ChecksumError, DataUnavailableError, Registry
+
+GOOD = b"Ba Zr S\n" * 500  # 4000 bytes of "potential"
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    files: dict[str, bytes] = {}
+    hits: list[str] = []
+
+    def do_GET(self):
+        _Handler.hits.append(self.path)
+        if self.path.endswith("/broken.yaml"):  # promises 4000 bytes, sends 100, hangs up
+            self.send_response(200)
+            self.send_header("Content-Length", "4000")
+            self.end_headers()
+            self.wfile.write(GOOD[:100])
+            self.wfile.flush()
+            self.connection.shutdown(2)
+            return
+        body = _Handler.files.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):  # keep pytest output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def _registry(tmp_path: Path, base_url: str, size: int = len(GOOD), mirror: Path | None = None) -> Registry:
+    reg_file = tmp_path / "registry.toml"
+    reg_file.write_text(
+        f"""
+[source]
+repository = "test/repo"
+url_template = "{base_url}/{{commit}}/{{path}}"
+
+[artifacts.pot]
+path = "potential/pot.yaml"
+commit = "{COMMIT}"
+size = {size}
+
+[artifacts.broken]
+path = "potential/broken.yaml"
+commit = "{COMMIT}"
+size = 4000
+"""
+    )
+    return Registry(reg_file, tmp_path / "registry.lock", tmp_path / "cache", mirror)
+
+
+@pytest.fixture
+def served():
+    _Handler.files = {f"/{COMMIT}/potential/pot.yaml": GOOD}
+    _Handler.hits = []
+    return _Handler
+
+
+def test_download_records_sha256_then_cache_hit(tmp_path, server, served):
+    reg = _registry(tmp_path, server)
+    path = reg.fetch("pot")
+    assert path.read_bytes() == GOOD
+    assert path == tmp_path / "cache" / "potential" / "pot.yaml"
+    lock = tomllib.loads((tmp_path / "registry.lock").read_text())
+    assert lock["pot"]["sha256"] == hashlib.sha256(GOOD).hexdigest()
+    assert lock["pot"]["size"] == len(GOOD)
+    assert lock["pot"]["origin"] == "download"
+    n_hits = len(served.hits)
+    assert reg.fetch("pot") == path  # second call: from the cache, no request
+    assert len(served.hits) == n_hits
+
+
+def test_size_mismatch_is_refused_and_deleted(tmp_path, server, served):
+    reg = _registry(tmp_path, server, size=len(GOOD) + 1)
+    with pytest.raises(ChecksumError, match="bytes, the registry pins"):
+        reg.fetch("pot")
+    assert not (tmp_path / "cache" / "potential" / "pot.yaml").exists()
+    assert not (tmp_path / "registry.lock").exists()  # nothing locked from a bad copy
+
+
+def test_tampered_content_after_lock_is_refused(tmp_path, server, served):
+    reg = _registry(tmp_path, server)
+    path = reg.fetch("pot")
+    # tampered on the server, same size: the download no longer matches the lock
+    served.files[f"/{COMMIT}/potential/pot.yaml"] = GOOD.replace(b"Zr", b"Hf")
+    path.unlink()
+    with pytest.raises(ChecksumError, match="sha256"):
+        reg.fetch("pot")
+    assert not path.exists()
+    # tampered in the cache: deleted, then re-downloaded (and refused again)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(GOOD.replace(b"Ba", b"Sr"))
+    with pytest.raises(ChecksumError):
+        reg.fetch("pot")
+    assert not path.exists()
+
+
+def test_interrupted_download_leaves_no_partial_file(tmp_path, server, served):
+    reg = _registry(tmp_path, server)
+    with pytest.raises(DataUnavailableError):
+        reg.fetch("broken")
+    cache = tmp_path / "cache"
+    leftovers = [p for p in cache.rglob("*") if p.is_file()] if cache.exists() else []
+    assert leftovers == []
+
+
+def test_offline_error_names_file_url_and_mirror_variable(tmp_path):
+    reg = _registry(tmp_path, "http://127.0.0.1:9")  # discard port: connection refused
+    with pytest.raises(DataUnavailableError) as info:
+        reg.fetch("pot")
+    text = str(info.value)
+    assert "potential/pot.yaml" in text
+    assert f"http://127.0.0.1:9/{COMMIT}/potential/pot.yaml" in text
+    assert "BZS_REPRO_DATA_MIRROR" in text
+
+
+def test_mirror_is_used_and_verified(tmp_path):
+    mirror = tmp_path / "mirror"
+    (mirror / "potential").mkdir(parents=True)
+    (mirror / "potential" / "pot.yaml").write_bytes(GOOD)
+    reg = _registry(tmp_path, "http://127.0.0.1:9", mirror=mirror)
+    assert reg.fetch("pot") == mirror / "potential" / "pot.yaml"
+    lock = tomllib.loads((tmp_path / "registry.lock").read_text())
+    assert lock["pot"]["origin"].startswith("offline mirror")
+    # a mirror copy that differs from the lock is refused (and left alone: it is not ours)
+    (mirror / "potential" / "pot.yaml").write_bytes(GOOD.replace(b"S\n", b"O\n"))
+    with pytest.raises(ChecksumError):
+        reg.fetch("pot")
+    assert (mirror / "potential" / "pot.yaml").exists()
+
+
+def test_unknown_name_lists_known(tmp_path):
+    reg = _registry(tmp_path, "http://127.0.0.1:9")
+    with pytest.raises(KeyError, match="known: broken, pot"):
+        reg.fetch("nope")
+
+
+def test_project_registry_matches_manifest(paper_mirror):
+    """Every mirrored file of the project registry verifies against the committed lock."""
+    reg = Registry(mirror_dir=paper_mirror, cache_dir=Path("/nonexistent-cache"))
+    lock = reg.read_lock()
+    mirrored = [a for a in reg.artifacts.values() if a.mirrored]
+    assert len(mirrored) == 15
+    for art in mirrored:
+        assert reg.local_copy(art.name) == paper_mirror / art.path
+        assert lock[art.name]["size"] == art.size
+    # the two potentials carry the sha256 published in MANIFEST.md
+    assert lock["ace-low-energy"]["sha256"].startswith("8bb0e22c34f4")
+    assert lock["ace-full-dataset"]["sha256"].startswith("93b59d8f4f0f")
+    for art in reg.artifacts.values():
+        assert art.url.startswith("https://raw.githubusercontent.com/BiancaPasca/")
+        assert art.commit in art.url
