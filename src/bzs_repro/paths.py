@@ -18,10 +18,12 @@ def project_root() -> Path:
     candidates = [Path(env)] if env else []
     candidates += list(Path(__file__).resolve().parents)
     for cand in candidates:
-        if (cand / "data" / "expectations.toml").is_file() and (cand / "reproduce").is_dir():
+        if (cand / "data" / "expectations.toml").is_file() and (
+            cand / "data" / "registry.toml"
+        ).is_file():
             return cand
     msg = (
-        "cannot find the bzs-repro data folder (data/expectations.toml, reproduce/); "
+        "cannot find the bzs-repro data folder (data/expectations.toml, data/registry.toml); "
         "install the project in editable mode from its repository or set BZS_REPRO_ROOT"
     )
     raise FileNotFoundError(msg)

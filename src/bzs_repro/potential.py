@@ -43,7 +43,7 @@ def potential_path(variant: Variant = "low-energy", data: str = "paper") -> Path
         if not path.is_file():
             msg = (
                 f"surrogate potential {path} is missing: fit it with "
-                "`bzs-repro run fig1 --data surrogate` (or restore data/fixtures/)"
+                "`python -m bzs_repro.fitting.workflow --scale reduced` (or restore data/fixtures/surrogate/ from git)"
             )
             raise FileNotFoundError(msg)
         return path

@@ -13,6 +13,7 @@ from typing import Literal
 
 Ensemble = Literal["nve", "nvt", "npt"]
 CellDOF = Literal["fixed", "iso", "ortho", "full", "normal"]
+Barostat = Literal["iso", "aniso", "tri"]
 
 
 @dataclass(frozen=True)
@@ -66,12 +67,18 @@ class MDStage:
 
 @dataclass(frozen=True)
 class MDProtocol:
-    """A sequence of MD stages with common integration settings."""
+    """A sequence of MD stages with common integration settings.
+
+    barostat (NPT stages), in LAMMPS's words: ``iso`` volume only, box shape kept (a
+    liquid has no shear stiffness); ``aniso`` the three box lengths independently, no
+    shear (an orthogonal box, e.g. the Pnma crystal); ``tri`` all six cell components.
+    """
 
     stages: tuple[MDStage, ...]
     dt_fs: float = 2.0
     tdamp_fs: float = 100.0  # thermostat time constant
     pdamp_fs: float = 1000.0  # barostat time constant
+    barostat: Barostat = "aniso"
     seed: int = 0
     thermo_every: int = 50  # steps between thermo rows and failure checks
     checkpoint_every: int = 500  # steps between checkpoints
@@ -121,9 +128,13 @@ def melt_quench(
     stages += [
         MDStage("melt", "npt", melt_ps, T_melt_K, pressure_GPa=pressure_GPa),
         MDStage(
-            "quench", "npt", quench_time_ps(T_melt_K, T_final_K, quench_rate_K_per_s),
-            T_melt_K, T_final_K, pressure_GPa=pressure_GPa,
-        ),  # fmt: skip
+            "quench",
+            "npt",
+            quench_time_ps(T_melt_K, T_final_K, quench_rate_K_per_s),
+            T_melt_K,
+            T_final_K,
+            pressure_GPa=pressure_GPa,
+        ),
         MDStage("equilibrate", "npt", equil_ps, T_final_K, pressure_GPa=pressure_GPa),
     ]
     return MDProtocol(stages=tuple(stages), dt_fs=dt_fs, **kwargs)

@@ -5,6 +5,8 @@ Statuses, one row per expectation:
   within the tolerance or bounds;
 - OTHER SCALE: a paper number reproduced at a smaller scale: shown side by side, never PASS;
 - SURROGATE: a number from the surrogate data mode beside a paper value: shown, never compared;
+- DISAGREES: a FAIL that the expectation documents as a disagreement within the paper's own
+  sources (its ``discrepancy`` field says which); shown loudly, it does not fail the run;
 - NOT RUN: the target was not run, failed, or did not produce the number.
 """
 
@@ -19,7 +21,7 @@ from pathlib import Path
 from bzs_repro.data.expectations import Expectation, load_expectations
 from bzs_repro.results import atomic_write_text
 
-STATUSES = ("PASS", "FAIL", "OTHER SCALE", "SURROGATE", "NOT RUN")
+STATUSES = ("PASS", "FAIL", "DISAGREES", "OTHER SCALE", "SURROGATE", "NOT RUN")
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,12 @@ def evaluate(results: Path, expectations: list[Expectation] | None = None) -> li
             rows.append(Row(exp, "OTHER SCALE", value, scale, data,
                             f"compared at scale {'/'.join(exp.scales)} only"))  # fmt: skip
         else:
-            ok = exp.check(value)
-            rows.append(Row(exp, "PASS" if ok else "FAIL", value, scale, data))
+            if exp.check(value):
+                rows.append(Row(exp, "PASS", value, scale, data))
+            elif exp.discrepancy:
+                rows.append(Row(exp, "DISAGREES", value, scale, data, exp.discrepancy))
+            else:
+                rows.append(Row(exp, "FAIL", value, scale, data))
     return rows
 
 
@@ -117,9 +123,9 @@ def write_markdown(results: Path, rows: list[Row]) -> Path:
     runs = _targets_run(results)
     if any(r["data"] == "surrogate" for r in runs):
         lines += [
-            "> **SURROGATE DATA MODE.** Some targets ran on this project's surrogate (a "
+            ("> **SURROGATE DATA MODE.** Some targets ran on this project's surrogate (a "
             "CHGNet-labelled re-enactment of the paper's workflow). Their numbers are NOT the "
-            "paper's and are never compared with the paper's values.",
+            "paper's and are never compared with the paper's values."),
             "",
         ]
     lines += ["## Runs", "", "| target | scale | data mode | engine | wall time (s) | status |",
@@ -156,7 +162,7 @@ def write_markdown(results: Path, rows: list[Row]) -> Path:
 
 _CSS = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px}
 table{border-collapse:collapse;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 6px}
-.PASS{background:#d4f7d4}.FAIL{background:#f7d4d4}.SURROGATE{background:#fde9b3}
+.PASS{background:#d4f7d4}.FAIL{background:#f7d4d4}.DISAGREES{background:#f7e0c8}.SURROGATE{background:#fde9b3}
 .OTHER-SCALE{background:#dde6f7}.NOT-RUN{background:#eee}.banner{background:#fde9b3;
 padding:1em;border:2px solid #c90;font-weight:bold}img{max-width:900px;display:block}"""
 
@@ -164,8 +170,8 @@ padding:1em;border:2px solid #c90;font-weight:bold}img{max-width:900px;display:b
 def write_html(results: Path, rows: list[Row]) -> Path:
     esc = html.escape
     s = summary(rows)
-    out = [f"<!doctype html><html><head><meta charset='utf-8'><title>bzs-repro report</title>"
-           f"<style>{_CSS}</style></head><body>",
+    out = [(f"<!doctype html><html><head><meta charset='utf-8'><title>bzs-repro report</title>"
+           f"<style>{_CSS}</style></head><body>"),
            "<h1>bzs-repro verification report</h1>",
            "<p>Paşca et al., J. Mater. Chem. A 2025, DOI 10.1039/d5ta04536c.</p>",
            "<p><b>Summary:</b> " + esc(", ".join(f"{k}: {v}" for k, v in s.items())) + "</p>"]  # fmt: skip
@@ -174,8 +180,10 @@ def write_html(results: Path, rows: list[Row]) -> Path:
         out.append("<p class='banner'>SURROGATE DATA MODE in some targets: their numbers are "
                    "this project's re-enactment, NOT the paper's, and are never compared with "
                    "the paper's values.</p>")  # fmt: skip
-    out.append("<h2>Runs</h2><table><tr><th>target</th><th>scale</th><th>data</th>"
-               "<th>engine</th><th>wall time (s)</th><th>data mode reason</th><th>notes</th></tr>")
+    out.append(
+        "<h2>Runs</h2><table><tr><th>target</th><th>scale</th><th>data</th>"
+        "<th>engine</th><th>wall time (s)</th><th>data mode reason</th><th>notes</th></tr>"
+    )
     for r in runs:
         notes = "<br>".join(esc(n) for n in (r.get("notes") or []))
         if r.get("failed") not in (None, "-"):

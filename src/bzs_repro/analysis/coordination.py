@@ -50,15 +50,21 @@ class Bonds:
         return {int(k): float(self.length[bond_cn == k].mean()) for k in np.unique(bond_cn)}
 
 
+def require_species(atoms: Atoms, *species: str) -> np.ndarray:
+    """The chemical symbols of ``atoms`` as an array; ValueError naming any missing species."""
+    symbols = np.array(atoms.get_chemical_symbols())
+    missing = [sp for sp in species if sp not in symbols]
+    if missing:
+        msg = f"species {', '.join(map(repr, missing))} not present (have {sorted(set(symbols))})"
+        raise ValueError(msg)
+    return symbols
+
+
 def bonds(atoms: Atoms, center: str, neighbor: str, cutoff: float | None = None) -> Bonds:
     """All ``center``-``neighbor`` bonds shorter than ``cutoff`` (default: the paper's)."""
     if cutoff is None:
         cutoff = CUTOFFS[(center, neighbor)]
-    symbols = np.array(atoms.get_chemical_symbols())
-    for sp in (center, neighbor):
-        if sp not in symbols:
-            msg = f"species {sp!r} not present (have {sorted(set(symbols))})"
-            raise ValueError(msg)
+    symbols = require_species(atoms, center, neighbor)
     i, j, d, D = neighbor_list("ijdD", atoms, cutoff)
     keep = (symbols[i] == center) & (symbols[j] == neighbor)
     i, j, d, D = i[keep], j[keep], d[keep], D[keep]
@@ -68,7 +74,9 @@ def bonds(atoms: Atoms, center: str, neighbor: str, cutoff: float | None = None)
     return Bonds(center, neighbor, cutoff, centers, cn, i[order], j[order], d[order], D[order])
 
 
-def coordination_numbers(atoms: Atoms, center: str, neighbor: str, cutoff: float | None = None) -> np.ndarray:
+def coordination_numbers(
+    atoms: Atoms, center: str, neighbor: str, cutoff: float | None = None
+) -> np.ndarray:
     """Coordination number of every ``center`` atom by ``neighbor`` atoms within ``cutoff``."""
     return bonds(atoms, center, neighbor, cutoff).cn
 

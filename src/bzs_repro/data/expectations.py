@@ -60,6 +60,10 @@ class Expectation(BaseModel):
     data: list[DataMode] = Field(min_length=1)
     scales: list[Scale] = Field(min_length=1)
     note: str = ""
+    # A disagreement this project has traced to the paper's own sources (e.g. its text vs the
+    # authors' published file): a failing check is then reported as DISAGREES with this text,
+    # never as PASS, and it does not fail the run.
+    discrepancy: str = ""
 
     @model_validator(mode="after")
     def _consistent(self) -> Expectation:

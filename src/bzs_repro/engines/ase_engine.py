@@ -1,9 +1,10 @@
 """The embedded engine: ASE optimisers and integrators driving a pyace (or any ASE) calculator.
 
 - Relax: FIRE or BFGS on a FrechetCellFilter whose mask follows ``Relax.cell``.
-- MD: NVE velocity Verlet; NVT Langevin; NPT LangevinBAOAB with an anisotropic barostat
-  (``hydrostatic=False``: the three box lengths move independently, as an orthorhombic or
-  amorphous box needs). Temperature ramps are applied every ``thermo_every`` steps.
+- MD: NVE velocity Verlet; NVT Langevin; NPT LangevinBAOAB with the protocol's barostat:
+  ``iso`` (hydrostatic, shape kept), ``aniso`` (three box lengths, no shear; ASE has no
+  lengths-only Langevin barostat, so a 12-line subclass masks the cell momentum to the
+  diagonal) or ``tri`` (full cell). Temperature ramps are applied every ``thermo_every`` steps.
 - Fails loudly by the paper's criterion (two atoms closer than 1 A, or atoms lost / NaN).
 - Checkpoints (extxyz with momenta + a JSON state) every ``checkpoint_every`` steps; calling
   :func:`run_md` again with the same protocol and work folder resumes where it stopped.
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from ase import Atoms, units
 from ase.io import read, write
+from ase.md.langevinbaoab import LangevinBAOAB
 
 from bzs_repro.analysis.coordination import min_pair_distance
 from bzs_repro.protocols import MDProtocol, MDStage, Relax
@@ -56,7 +58,9 @@ class RelaxResult:
     fmax_eV_A: float
 
 
-def relax(atoms: Atoms, calc, protocol: Relax, logfile: str | None = None, trajectory: str | None = None) -> RelaxResult:
+def relax(
+    atoms: Atoms, calc, protocol: Relax, logfile: str | None = None, trajectory: str | None = None
+) -> RelaxResult:
     """Minimise ``atoms`` (a copy is returned) with ``protocol``."""
     from ase.filters import FrechetCellFilter
     from ase.optimize import BFGS, FIRE
@@ -97,20 +101,42 @@ def _integrator(atoms: Atoms, stage: MDStage, protocol: MDProtocol, T: float, rn
         from ase.md.langevin import Langevin
 
         return Langevin(
-            atoms, dt, temperature_K=T, friction=1.0 / (protocol.tdamp_fs * units.fs), rng=rng
+            atoms,
+            dt,
+            temperature_K=T,
+            friction=1.0 / (protocol.tdamp_fs * units.fs),
+            rng=rng,
+            fixcm=False,
         )
-    from ase.md.langevinbaoab import LangevinBAOAB
-
-    return LangevinBAOAB(
+    if protocol.barostat == "aniso":
+        cell = atoms.cell.array
+        if np.abs(cell - np.diag(np.diag(cell))).max() > 1e-8:
+            msg = "barostat 'aniso' needs an orthogonal box (use 'tri' for a triclinic cell)"
+            raise ValueError(msg)
+    cls = _LengthsOnlyLangevinBAOAB if protocol.barostat == "aniso" else LangevinBAOAB
+    return cls(
         atoms,
         dt,
         temperature_K=T,
-        externalstress=stage.pressure_GPa * units.GPa,
-        hydrostatic=False,
+        externalstress=-stage.pressure_GPa * units.GPa,  # ASE: stress = -pressure
+        hydrostatic=protocol.barostat == "iso",
         T_tau=protocol.tdamp_fs * units.fs,
         P_tau=protocol.pdamp_fs * units.fs,
         rng=rng,
     )
+
+
+class _LengthsOnlyLangevinBAOAB(LangevinBAOAB):
+    """LangevinBAOAB whose cell momentum stays diagonal: box lengths move, no shear
+    (LAMMPS ``fix npt ... aniso`` for an orthogonal box)."""
+
+    def _update_force_eps(self):
+        super()._update_force_eps()
+        self.force_eps = np.diag(np.diag(self.force_eps))
+
+    def _barostat_BAOAB_OU(self):
+        super()._barostat_BAOAB_OU()
+        self.p_eps = np.diag(np.diag(self.p_eps))
 
 
 def _set_temperature(dyn, T: float) -> None:
@@ -121,7 +147,9 @@ def _set_temperature(dyn, T: float) -> None:
             dyn.set_temperature(T)
 
 
-def _thermo_row(atoms: Atoms, step: int, protocol: MDProtocol, stage: MDStage, target_T: float) -> dict:
+def _thermo_row(
+    atoms: Atoms, step: int, protocol: MDProtocol, stage: MDStage, target_T: float
+) -> dict:
     stress = atoms.get_stress(include_ideal_gas=True)
     return {
         "step": step,
@@ -196,7 +224,11 @@ def run_md(
         rng = np.random.default_rng([protocol.seed, start_step])
         log.info("%s: resuming from step %d (checkpoint in %s)", label, start_step, workdir)
     else:
-        T0 = protocol.initial_T_K if protocol.initial_T_K is not None else protocol.stages[0].T_start_K
+        T0 = (
+            protocol.initial_T_K
+            if protocol.initial_T_K is not None
+            else protocol.stages[0].T_start_K
+        )
         MaxwellBoltzmannDistribution(atoms, temperature_K=T0, rng=rng)
         Stationary(atoms)
     atoms.calc = calc
@@ -219,12 +251,15 @@ def run_md(
             done_in_stage += chunk
             gstep = step + done_in_stage
             check_sane(atoms, n0, protocol.failure_min_distance_A, where=f"{label} step {gstep}")
-            row = _thermo_row(atoms, gstep, protocol, stage, stage.temperature_at(done_in_stage / n_stage))
+            row = _thermo_row(
+                atoms, gstep, protocol, stage, stage.temperature_at(done_in_stage / n_stage)
+            )
             thermo.append(row)
             bar.update(chunk)
             bar.set_postfix(stage=stage.name, T=f"{row['T_K']:.0f}K",
                             rho=f"{row['density_g_cm3']:.3f}")  # fmt: skip
             if workdir and trajectory_every and gstep % trajectory_every < chunk:
+                Path(workdir).mkdir(parents=True, exist_ok=True)
                 snap = atoms.copy()
                 snap.calc = None
                 write(Path(workdir) / "trajectory.extxyz", snap, format="extxyz", append=True)
