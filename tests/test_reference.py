@@ -47,7 +47,7 @@ def _isolated(ref, symbol):
 def test_chgnet_calculator_relaxes_to_pnma(chgnet):
     from bzs_repro.structures.crystal import relax_crystal, spacegroup_number
 
-    relaxed = relax_crystal(chgnet.calculator(), fmax=1e-3)
+    relaxed = relax_crystal(chgnet.calculator(), fmax=1e-2, steps=200)
     assert spacegroup_number(relaxed, 0.1) == 62
     # within 4 % of the paper ACE's relaxed lattice (7.086, 9.941, 6.942 A): CHGNet is a PBE-ish
     # universal model, the paper PBEsol

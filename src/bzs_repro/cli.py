@@ -87,7 +87,9 @@ def _cmd_expectations(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([e.model_dump(exclude_none=True) for e in exps], indent=2))
         return 0
-    header = f"{'id':44s} {'expected':>18s} {'unit':10s} {'kind':8s} {'data':16s} {'scales':22s} source"
+    header = (
+        f"{'id':44s} {'expected':>18s} {'unit':10s} {'kind':8s} {'data':16s} {'scales':22s} source"
+    )
     print(header)
     print("-" * len(header))
     for e in exps:
@@ -154,6 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--misorientation", type=float, metavar="DEG")
     g.add_argument("--sigma", type=int, metavar="N")
     gb.add_argument("--lattice", type=float, nargs=3, metavar=("A", "B", "C"))
+    gb.add_argument(
+        "--thickness",
+        type=float,
+        default=20.0,
+        help="grain thickness normal to the boundary (Angstrom)",
+    )
     gb.add_argument("--out", required=True, type=Path)
     gb.set_defaults(func=_cmd_build)
     pc = bsub.add_parser("polycrystal", help="periodic Voronoi polycrystal (Atomsk style)")
