@@ -1,13 +1,13 @@
 """Task runner. `nox -l` lists the sessions; figure sessions exist for each reproduce/<target>/.
 
-    nox -s tests                      the test suite (about 10 minutes on 2 cores)
-    nox -s long                       the tests marked long (minutes each; not in `tests`)
-    nox -s reproduce                  every target at smoke scale, then the report
-    nox -s fig2 -- --scale reduced    one target (options: --scale --data --engine --out)
-    nox -s verify                     the report of an existing results folder
-    nox -s bench                      speed/memory benchmarks (benchmarks/bench_*.py)
-    nox -s lint                       ruff
-    nox -s containers                 validate the Apptainer definition files
+nox -s tests                      the test suite (about 10 minutes on 2 cores)
+nox -s long                       the tests marked long (minutes each; not in `tests`)
+nox -s reproduce                  every target at smoke scale, then the report
+nox -s fig2 -- --scale reduced    one target (options: --scale --data --engine --out)
+nox -s verify                     the report of an existing results folder
+nox -s bench                      speed/memory benchmarks (benchmarks/bench_*.py)
+nox -s lint                       ruff
+nox -s containers                 validate the Apptainer definition files
 """
 
 from __future__ import annotations
@@ -94,7 +94,9 @@ def _make_target_session(target: str, title: str):
         args = _run_args(session.posargs)
         session.run("bzs-repro", "run", target, *args, "--verify", env=_env())
 
-    _session.__doc__ = f"{title} (-- --scale smoke|reduced|paper --data auto|paper|surrogate --engine ase|lammps)"
+    _session.__doc__ = (
+        f"{title} (-- --scale smoke|reduced|paper --data auto|paper|surrogate --engine ase|lammps)"
+    )
     _session.__name__ = target
     return nox.session(python=PYTHON, name=target)(_session)
 

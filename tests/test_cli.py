@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parents[1]
 def test_expectations_table_and_json(capsys):
     assert main(["expectations"]) == 0
     table = capsys.readouterr().out
-    assert "fig2.density_g_cm3" in table and "3.94 ± 0.05" in table
+    assert "fig2.density_g_cm3" in table
+    assert "3.94 ± 0.05" in table
     assert main(["expectations", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     by_id = {r["id"]: r for r in rows}
@@ -46,7 +47,8 @@ def test_fetch_offline_without_mirror_is_one_clear_error(tmp_path, monkeypatch, 
     finally:
         default_registry.cache_clear()
     err = capsys.readouterr().err
-    assert "amorphous-model-alt" in err and "http://127.0.0.1:9/x" in err
+    assert "amorphous-model-alt" in err
+    assert "http://127.0.0.1:9/x" in err
     assert "BZS_REPRO_DATA_MIRROR" in err
 
 
@@ -57,7 +59,10 @@ def test_unknown_target_is_rejected(capsys):
 
 def test_console_script_help():
     out = subprocess.run(
-        [sys.executable, "-m", "bzs_repro.cli", "--help"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "bzs_repro.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     for cmd in ("run", "verify", "fetch", "expectations", "build"):
         assert cmd in out
@@ -67,6 +72,7 @@ def test_citation_cff_is_valid():
     cffconvert = pytest.importorskip("cffconvert")
     text = (REPO / "CITATION.cff").read_text()
     cffconvert.Citation(text).validate()  # raises on a schema violation
-    assert "preferred-citation:" in text and "10.1039/d5ta04536c" in text
+    assert "preferred-citation:" in text
+    assert "10.1039/d5ta04536c" in text
     with pytest.raises(Exception, match="dooi"):
         cffconvert.Citation(text.replace("doi:", "dooi:")).validate()

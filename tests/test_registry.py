@@ -7,6 +7,7 @@ import http.server
 import threading
 import tomllib
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -17,8 +18,8 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    files: dict[str, bytes] = {}
-    hits: list[str] = []
+    files: ClassVar[dict[str, bytes]] = {}
+    hits: ClassVar[list[str]] = []
 
     def do_GET(self):
         _Handler.hits.append(self.path)
@@ -52,7 +53,9 @@ def server():
     httpd.shutdown()
 
 
-def _registry(tmp_path: Path, base_url: str, size: int = len(GOOD), mirror: Path | None = None) -> Registry:
+def _registry(
+    tmp_path: Path, base_url: str, size: int = len(GOOD), mirror: Path | None = None
+) -> Registry:
     reg_file = tmp_path / "registry.toml"
     reg_file.write_text(
         f"""

@@ -16,7 +16,8 @@ from bzs_repro.targets import discover_targets, load_target, run_target
 def toy_target(tmp_path, monkeypatch):
     """A target folder whose runner relaxes nothing but records real numbers of the crystal."""
     mod = tmp_path / "toy_runner.py"
-    mod.write_text(textwrap.dedent('''
+    mod.write_text(
+        textwrap.dedent("""
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
@@ -37,12 +38,14 @@ def toy_target(tmp_path, monkeypatch):
         def fail(run, cfg):
             run.record("toy.natoms", 1)
             raise RuntimeError("deliberate failure")
-    '''))
+    """)
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     sys.modules.pop("toy_runner", None)
     folder = tmp_path / "reproduce" / "toy"
     folder.mkdir(parents=True)
-    (folder / "config.toml").write_text(textwrap.dedent('''
+    (folder / "config.toml").write_text(
+        textwrap.dedent("""
         target = "toy"
         title = "A toy target"
         runner = "toy_runner:run"
@@ -51,7 +54,8 @@ def toy_target(tmp_path, monkeypatch):
         [scales.smoke]
         [scales.reduced]
         repeat = [2, 2, 2]
-    '''))
+    """)
+    )
     return folder / "config.toml"
 
 
@@ -68,9 +72,12 @@ def test_run_writes_the_standard_layout(toy_target, tmp_path):
     assert (out / "figures" / "line.pdf").stat().st_size > 0
     assert (out / "structures" / "crystal.extxyz").read_text().startswith("160\n")
     prov = json.loads((out / "provenance.json").read_text())
-    assert prov["scale"] == "reduced" and prov["data"] == "paper" and prov["engine"] == "ase"
+    assert prov["scale"] == "reduced"
+    assert prov["data"] == "paper"
+    assert prov["engine"] == "ase"
     assert prov["config"]["repeat"] == [2, 2, 2]
-    assert "ase" in prov["packages"] and "python-ace" in prov["packages"]
+    assert "ase" in prov["packages"]
+    assert "python-ace" in prov["packages"]
     assert prov["notes"] == ["toy target"]
     assert prov["wall_time_s"] >= 0
 

@@ -64,8 +64,6 @@ def evaluate(results: Path, expectations: list[Expectation] | None = None) -> li
             if prov and data not in exp.data:
                 why = f"applies to data mode {'/'.join(exp.data)}, the run was {data}"
             rows.append(Row(exp, "NOT RUN", None, scale, data, why))
-        elif value is None or (isinstance(value, float) and not math.isfinite(value)):
-            rows.append(Row(exp, "FAIL", None, scale, data, "the run produced no finite value"))
         elif data not in exp.data:
             if data == "surrogate":
                 rows.append(Row(exp, "SURROGATE", value, scale, data,
@@ -76,6 +74,8 @@ def evaluate(results: Path, expectations: list[Expectation] | None = None) -> li
         elif scale not in exp.scales:
             rows.append(Row(exp, "OTHER SCALE", value, scale, data,
                             f"compared at scale {'/'.join(exp.scales)} only"))  # fmt: skip
+        elif value is None or (isinstance(value, float) and not math.isfinite(value)):
+            rows.append(Row(exp, "FAIL", None, scale, data, "the run produced no finite value"))
         else:
             if exp.check(value):
                 rows.append(Row(exp, "PASS", value, scale, data))
@@ -123,9 +123,11 @@ def write_markdown(results: Path, rows: list[Row]) -> Path:
     runs = _targets_run(results)
     if any(r["data"] == "surrogate" for r in runs):
         lines += [
-            ("> **SURROGATE DATA MODE.** Some targets ran on this project's surrogate (a "
-            "CHGNet-labelled re-enactment of the paper's workflow). Their numbers are NOT the "
-            "paper's and are never compared with the paper's values."),
+            (
+                "> **SURROGATE DATA MODE.** Some targets ran on this project's surrogate (a "
+                "CHGNet-labelled re-enactment of the paper's workflow). Their numbers are NOT the "
+                "paper's and are never compared with the paper's values."
+            ),
             "",
         ]
     lines += ["## Runs", "", "| target | scale | data mode | engine | wall time (s) | status |",

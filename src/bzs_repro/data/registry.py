@@ -103,12 +103,8 @@ class Registry:
         timeout_s: float = 30.0,
     ):
         self.registry_file = Path(registry_file or data_dir() / "registry.toml")
-        self.lock_file = Path(
-            lock_file or os.environ.get(LOCK_ENV) or data_dir() / "registry.lock"
-        )
-        self.cache_dir = Path(
-            cache_dir or os.environ.get(CACHE_ENV) or pooch.os_cache("bzs-repro")
-        )
+        self.lock_file = Path(lock_file or os.environ.get(LOCK_ENV) or data_dir() / "registry.lock")
+        self.cache_dir = Path(cache_dir or os.environ.get(CACHE_ENV) or pooch.os_cache("bzs-repro"))
         mirror = mirror_dir or os.environ.get(MIRROR_ENV)
         self.mirror_dir = Path(mirror) if mirror else None
         self.timeout_s = timeout_s
@@ -164,10 +160,7 @@ class Registry:
         """Return the sha256 of ``path`` or raise ChecksumError (size, then locked hash)."""
         size = path.stat().st_size
         if art.size is not None and size != art.size:
-            msg = (
-                f"{art.name}: {path} has {size} bytes, the registry pins {art.size} "
-                f"({art.url})"
-            )
+            msg = f"{art.name}: {path} has {size} bytes, the registry pins {art.size} ({art.url})"
             raise ChecksumError(msg)
         digest = sha256sum(path)
         locked = self.read_lock().get(art.name, {}).get("sha256")

@@ -6,7 +6,7 @@ import matplotlib as mpl
 
 mpl.use("Agg")  # headless: figures are files
 
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 COLORS = {
     "amorphous": "#c0392b",

@@ -24,7 +24,9 @@ WYCKOFF = {
 }
 
 
-def bazrs3_pnma(a: float = LATTICE_RT[0], b: float = LATTICE_RT[1], c: float = LATTICE_RT[2]) -> Atoms:
+def bazrs3_pnma(
+    a: float = LATTICE_RT[0], b: float = LATTICE_RT[1], c: float = LATTICE_RT[2]
+) -> Atoms:
     """The 20-atom conventional cell of Pnma BaZrS3 (Z = 4) with lattice a, b, c in Angstrom.
 
     Ba 4c, Zr 4b, S 4c + 8d (see ``WYCKOFF`` for the parameters and their source). Masses
