@@ -194,6 +194,15 @@ def _load_checkpoint(workdir: Path, fingerprint: str, n_atoms: int):
     return atoms, state
 
 
+def initial_velocities(atoms: Atoms, protocol: MDProtocol, rng) -> None:
+    """Maxwell-Boltzmann velocities at the protocol's initial temperature (K), no net momentum."""
+    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
+
+    T0 = protocol.initial_T_K if protocol.initial_T_K is not None else protocol.stages[0].T_start_K
+    MaxwellBoltzmannDistribution(atoms, temperature_K=T0, rng=rng)
+    Stationary(atoms)
+
+
 def run_md(
     atoms: Atoms,
     calc,
@@ -209,7 +218,6 @@ def run_md(
     resumes from the last checkpoint. ``trajectory_every`` > 0 also appends snapshots to
     ``workdir/trajectory.extxyz``.
     """
-    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
     from tqdm.auto import tqdm
 
     t0 = time.time()
@@ -227,13 +235,7 @@ def run_md(
         rng = np.random.default_rng([protocol.seed, start_step])
         log.info("%s: resuming from step %d (checkpoint in %s)", label, start_step, workdir)
     else:
-        T0 = (
-            protocol.initial_T_K
-            if protocol.initial_T_K is not None
-            else protocol.stages[0].T_start_K
-        )
-        MaxwellBoltzmannDistribution(atoms, temperature_K=T0, rng=rng)
-        Stationary(atoms)
+        initial_velocities(atoms, protocol, rng)
     atoms.calc = calc
     total = protocol.total_steps
     bar = tqdm(total=total, initial=start_step, desc=label, unit="step", disable=not progress,

@@ -49,7 +49,7 @@ from ase import Atoms
 from ase.calculators.lammps import Prism, convert
 from ase.io import write
 from ase.io.lammpsdata import write_lammps_data
-from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
+from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
 
 from bzs_repro.engines import lammps_decks as decks
 from bzs_repro.engines.ase_engine import (
@@ -59,6 +59,7 @@ from bzs_repro.engines.ase_engine import (
     _load_checkpoint,
     _save_checkpoint,
     check_sane,
+    initial_velocities,
 )
 from bzs_repro.potential import MASSES, SPECIES
 from bzs_repro.protocols import MDProtocol, Relax
@@ -485,13 +486,7 @@ def run_md(atoms: Atoms, calc, protocol: MDProtocol, workdir: Path | None = None
         log.info("%s: resuming from step %d (checkpoint in %s)", label, start_step, wd)
     else:
         rng = np.random.default_rng(protocol.seed)
-        T0 = (
-            protocol.initial_T_K
-            if protocol.initial_T_K is not None
-            else protocol.stages[0].T_start_K
-        )
-        MaxwellBoltzmannDistribution(atoms, temperature_K=T0, rng=rng)
-        Stationary(atoms)
+        initial_velocities(atoms, protocol, rng)
     total = protocol.total_steps
     triclinic = True if decks.barostat_of(protocol) == "tri" else None
     with session(

@@ -23,9 +23,8 @@ from bzs_repro.analysis.meltquench import (
     sample_frames,
 )
 from bzs_repro.analysis.rdf import half_box, long_range_deviation, rdf
-from bzs_repro.engines import get_engine
 from bzs_repro.engines.ase_engine import SimulationFailed
-from bzs_repro.potential import calculator
+from bzs_repro.pipelines import engine_and_potential
 from bzs_repro.protocols import MDProtocol, MDStage
 from bzs_repro.structures.amorphous import (
     crystal_supercell,
@@ -132,13 +131,7 @@ def run(run, cfg: dict) -> None:
 
     warnings.filterwarnings("ignore", category=FutureWarning, module="ase")
     data, scale = run.settings.data, run.settings.scale
-    engine = get_engine(run.settings.engine)
-    calc = calculator(cfg.get("potential", "low-energy"), data)
-    run.add_input("potential", calc.bzs_potential_path)
-    if data == "surrogate":
-        run.note(
-            "SURROGATE potential: every number of this target is the surrogate's, not the paper's."
-        )
+    engine, calc = engine_and_potential(run, cfg)
 
     # --- crystal (0 K relaxed) and its numbers
     crystal = relax_crystal(calc)

@@ -23,8 +23,7 @@ from bzs_repro.analysis.gb_energy import (
     nonstoichiometric_gb_energies,
     ordering_disagreements,
 )
-from bzs_repro.engines import get_engine
-from bzs_repro.potential import calculator
+from bzs_repro.pipelines import engine_and_potential
 from bzs_repro.protocols import Relax
 from bzs_repro.structures import gb
 from bzs_repro.structures.crystal import relax_crystal
@@ -79,13 +78,7 @@ def run(run, cfg: dict) -> None:
     from threadpoolctl import threadpool_limits
 
     data, scale = run.settings.data, run.settings.scale
-    engine = get_engine(run.settings.engine)
-    calc = calculator(cfg.get("potential", "low-energy"), data)
-    run.add_input("potential", calc.bzs_potential_path)
-    if data == "surrogate":
-        run.note(
-            "SURROGATE potential: every number of this target is the surrogate's, not the paper's."
-        )
+    engine, calc = engine_and_potential(run, cfg)
 
     crystal = relax_crystal(calc)
     bulk = BulkReference.from_crystal(crystal)
