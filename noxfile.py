@@ -1,7 +1,6 @@
 """Task runner. `nox -l` lists the sessions; figure sessions exist for each reproduce/<target>/.
 
-nox -s tests                      the test suite (about 10 minutes on 2 cores)
-nox -s long                       the tests marked long (minutes each; not in `tests`)
+nox -s tests                      the test suite (about 5 minutes on 2 cores)
 nox -s reproduce                  every target at smoke scale, then the report
 nox -s fig2 -- --scale reduced    one target (options: --scale --data --engine --out)
 nox -s verify                     the report of an existing results folder
@@ -53,15 +52,7 @@ def _run_args(posargs: list[str]) -> list[str]:
 def tests(session: nox.Session) -> None:
     """Run the test suite (pytest settings in pyproject.toml)."""
     _install(session)
-    # tests marked long (minutes each: a whole refit) run in `nox -s long`, not here
-    session.run("pytest", *(session.posargs or ["-m", "not long"]), env=_env())
-
-
-@nox.session(python=PYTHON)
-def long(session: nox.Session) -> None:
-    """The tests marked long (a whole smoke-scale refit of the surrogate, ...)."""
-    _install(session)
-    session.run("pytest", "-m", "long", *session.posargs, env=_env())
+    session.run("pytest", *session.posargs, env=_env())
 
 
 @nox.session(python=PYTHON)

@@ -154,10 +154,10 @@ def test_committed_surrogate_active_set_grades():
     assert calc.results["gamma"].max() > 2.0
 
 
-@pytest.mark.long
+@pytest.mark.slow
 def test_smoke_refit_matches_recorded_rmse(tmp_path):
-    """Refit at smoke scale (CHGNet labels, 3-10 min on 2 cores: `nox -s long`) and compare
-    with the recorded RMSE.
+    """Refit at smoke scale (CHGNet labels, ~40 s on 2 free cores) and compare with the
+    recorded RMSE.
 
     Tolerance: 50 % or 3 meV/atom, whichever is larger -- the MD-generated snapshots depend
     on floating-point details of the machine (chaotic trajectories), so the data set, and
