@@ -92,10 +92,11 @@ def test_npt_barostat_field_is_rendered(baro):
 def test_legacy_meta_barostat_must_agree_with_the_field():
     stage = MDStage("b", "npt", 0.1, 300.0)
     ok = MDProtocol((stage,), barostat="iso", meta={"barostat": "iso"})
-    assert decks.barostat_of(ok) == "iso"
-    bad = MDProtocol((stage,), meta={"barostat": "iso"})  # field left at its default 'aniso'
+    assert decks.barostat_keyword(ok) == "iso"
     with pytest.raises(ValueError, match="disagrees"):
-        decks.barostat_of(bad)
+        MDProtocol((stage,), meta={"barostat": "iso"})  # field left at its default 'aniso'
+    with pytest.raises(ValueError, match="unknown barostat"):
+        MDProtocol((stage,), barostat="z")
 
 
 def test_relax_deck_is_standalone():

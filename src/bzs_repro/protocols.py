@@ -14,6 +14,7 @@ from typing import Literal
 Ensemble = Literal["nve", "nvt", "npt"]
 CellDOF = Literal["fixed", "iso", "ortho", "full", "normal"]
 Barostat = Literal["iso", "aniso", "tri"]
+BAROSTATS = ("iso", "aniso", "tri")
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,30 @@ class MDProtocol:
     initial_T_K: float | None = None  # Maxwell-Boltzmann velocities (None: T_start of stage 1)
     meta: dict = field(default_factory=dict, compare=False)
 
+    def __post_init__(self) -> None:
+        if self.barostat not in BAROSTATS:
+            msg = f"unknown barostat {self.barostat!r} (iso, aniso or tri)"
+            raise ValueError(msg)
+        legacy = self.meta.get("barostat")  # the spelling before the field existed
+        if legacy is not None and legacy != self.barostat:
+            msg = (
+                f"meta['barostat'] = {legacy!r} disagrees with MDProtocol.barostat = "
+                f"{self.barostat!r}; set the field"
+            )
+            raise ValueError(msg)
+
     def steps(self, stage: MDStage) -> int:
         return max(1, round(stage.time_ps * 1000.0 / self.dt_fs))
+
+    def stages_from(self, start_step: int):
+        """The stages still to run after ``start_step`` (a resumed run): yields (stage, its
+        first global step, its number of steps, the steps of it already done)."""
+        first = 0
+        for stage in self.stages:
+            n = self.steps(stage)
+            if first + n > start_step:
+                yield stage, first, n, max(0, start_step - first)
+            first += n
 
     @property
     def total_steps(self) -> int:

@@ -148,28 +148,10 @@ def minimize_lines(protocol: Relax, triclinic: bool = False,
     return lines
 
 
-BAROSTATS = ("iso", "aniso", "tri")
-
-
-def barostat_of(protocol: MDProtocol) -> str:
-    """``protocol.barostat``: 'iso' (volume only, as a liquid needs), 'aniso' (the three box
-    lengths independently, no shear; the default) or 'tri' (all six cell components). The
-    older spelling ``meta['barostat']`` is accepted only where it agrees with the field."""
-    kind = getattr(protocol, "barostat", "aniso")
-    legacy = protocol.meta.get("barostat")
-    if legacy is not None and legacy != kind:
-        msg = f"meta['barostat'] = {legacy!r} disagrees with MDProtocol.barostat = {kind!r}; set the field"
-        raise ValueError(msg)
-    if kind not in BAROSTATS:
-        msg = f"unknown barostat {kind!r} (iso, aniso or tri)"
-        raise ValueError(msg)
-    return kind
-
-
 def barostat_keyword(protocol: MDProtocol, triclinic: bool = False) -> str:
-    """The ``fix npt`` coupling keyword of :func:`barostat_of`: ``iso``, ``aniso`` or ``tri``
+    """The ``fix npt`` coupling keyword of ``protocol.barostat``: ``iso``, ``aniso`` or ``tri``
     (which needs a triclinic box: the engine writes one for such protocols)."""
-    kind = barostat_of(protocol)
+    kind = protocol.barostat
     if kind == "tri" and not triclinic:
         msg = "barostat 'tri' needs a triclinic box"
         raise ValueError(msg)
