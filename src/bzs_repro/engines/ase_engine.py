@@ -240,13 +240,7 @@ def run_md(
     total = protocol.total_steps
     bar = tqdm(total=total, initial=start_step, desc=label, unit="step", disable=not progress,
                mininterval=2.0, dynamic_ncols=True)  # fmt: skip
-    step = 0
-    for stage in protocol.stages:
-        n_stage = protocol.steps(stage)
-        if step + n_stage <= start_step:
-            step += n_stage
-            continue
-        done_in_stage = max(0, start_step - step)
+    for stage, step, n_stage, done_in_stage in protocol.stages_from(start_step):
         T = stage.temperature_at(done_in_stage / n_stage)
         dyn = _integrator(atoms, stage, protocol, T, rng)
         while done_in_stage < n_stage:
@@ -270,7 +264,6 @@ def run_md(
                 write(Path(workdir) / "trajectory.extxyz", snap, format="extxyz", append=True)
             if workdir and (gstep % protocol.checkpoint_every < chunk or gstep == total):
                 _save_checkpoint(Path(workdir), atoms, {"fingerprint": fp, "step": gstep}, thermo)
-        step += n_stage
     bar.close()
     return MDResult(atoms, thermo, start_step, time.time() - t0)
 

@@ -488,7 +488,7 @@ def run_md(atoms: Atoms, calc, protocol: MDProtocol, workdir: Path | None = None
         rng = np.random.default_rng(protocol.seed)
         initial_velocities(atoms, protocol, rng)
     total = protocol.total_steps
-    triclinic = True if decks.barostat_of(protocol) == "tri" else None
+    triclinic = True if protocol.barostat == "tri" else None
     with session(
         atoms, calc, workdir=wd, thermo_every=protocol.thermo_every, triclinic=triclinic
     ) as s:
@@ -501,14 +501,8 @@ def run_md(atoms: Atoms, calc, protocol: MDProtocol, workdir: Path | None = None
         s.command([f"timestep {protocol.dt_fs / 1000.0:.6g}", f"reset_timestep {start_step}"])
         bar = tqdm(total=total, initial=start_step, desc=label, unit="step", disable=not progress,
                    mininterval=2.0, dynamic_ncols=True)  # fmt: skip
-        step = 0
         try:
-            for stage in protocol.stages:
-                n_stage = protocol.steps(stage)
-                if step + n_stage <= start_step:
-                    step += n_stage
-                    continue
-                done = max(0, start_step - step)
+            for stage, step, n_stage, done in protocol.stages_from(start_step):
                 s.command(decks.stage_fix_line(stage, protocol, s.triclinic))
                 first = True
                 while done < n_stage:
@@ -535,7 +529,6 @@ def run_md(atoms: Atoms, calc, protocol: MDProtocol, workdir: Path | None = None
                             wd, cur, {"fingerprint": fp, "step": gstep, "engine": "lammps"}, thermo
                         )
                 s.command(f"unfix {decks.INT_FIX}")
-                step += n_stage
             final = s.atoms()
         finally:
             bar.close()
