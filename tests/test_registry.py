@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import pytest
 
-from bzs_repro.data.registry import ChecksumError, DataUnavailableError, Registry
+from bzs_repro.data.registry import ChecksumError, DataUnavailableError, Registry, sha256sum
 
 GOOD = b"Ba Zr S\n" * 500  # 4000 bytes of "potential"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -178,3 +178,28 @@ def test_project_registry_matches_manifest(paper_mirror):
     for art in reg.artifacts.values():
         assert art.url.startswith("https://raw.githubusercontent.com/BiancaPasca/")
         assert art.commit in art.url
+
+
+def test_bundled_copies_need_no_mirror_and_are_verified(tmp_path, monkeypatch):
+    """The two Atomsk parameter files ship with the project: a clone with neither cache, mirror
+    nor network gets them, checked against the committed lock; a changed copy is refused."""
+    import shutil
+
+    monkeypatch.delenv("BZS_REPRO_DATA_MIRROR", raising=False)
+    reg = Registry(cache_dir=tmp_path / "cache", mirror_dir=None, timeout_s=0.5)
+    bundled = [a for a in reg.artifacts.values() if a.bundled]
+    assert sorted(a.name for a in bundled) == ["atomsk-6grain-params", "atomsk-8grain-params"]
+    for art in bundled:
+        path = reg.fetch(art.name)
+        assert path == reg.bundled_dir / art.path
+        assert sha256sum(path) == reg.read_lock()[art.name]["sha256"]
+    data = tmp_path / "data"
+    shutil.copytree(reg.registry_file.parent / "bundled", data / "bundled")
+    shutil.copy(reg.registry_file, data / "registry.toml")
+    shutil.copy(reg.lock_file, data / "registry.lock")
+    name = bundled[0].name
+    copy = data / "bundled" / reg[name].path
+    copy.write_bytes(copy.read_bytes().replace(b"node", b"nOde"))
+    tampered = Registry(data / "registry.toml", data / "registry.lock", tmp_path / "cache")
+    with pytest.raises(ChecksumError):
+        tampered.fetch(name)

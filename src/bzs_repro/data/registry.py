@@ -3,7 +3,9 @@
 data/registry.toml lists every public file of the paper (MANIFEST.md of the offline mirror):
 the raw URL at a commit known to hold it, and its size in bytes. A file is obtained, in order,
 from the cache (``BZS_REPRO_CACHE``), an offline mirror (``BZS_REPRO_DATA_MIRROR``, same
-relative paths as the repository) or a download with pooch. The first verified copy records its
+relative paths as the repository), the project's own copy of a few small files
+(``bundled = true``: data/bundled/<path>, e.g. the two 1 kB Atomsk parameter files, so that a
+clean clone without network still builds the authors' polycrystals) or a download with pooch. The first verified copy records its
 sha256 in data/registry.lock; any later copy whose size or sha256 differs is refused (and a
 downloaded one deleted), never used.
 """
@@ -48,6 +50,7 @@ class Artifact:
     size: int | None
     description: str
     mirrored: bool = False
+    bundled: bool = False
 
 
 def sha256sum(path: Path, chunk: int = 1 << 20) -> str:
@@ -107,12 +110,13 @@ class Registry:
         self.cache_dir = Path(cache_dir or os.environ.get(CACHE_ENV) or pooch.os_cache("bzs-repro"))
         mirror = mirror_dir or os.environ.get(MIRROR_ENV)
         self.mirror_dir = Path(mirror) if mirror else None
+        self.bundled_dir = self.registry_file.parent / "bundled"
         self.timeout_s = timeout_s
         spec = tomllib.loads(self.registry_file.read_text())
         template = spec["source"]["url_template"]
         self.artifacts: dict[str, Artifact] = {}
         for name, item in spec["artifacts"].items():
-            unknown = set(item) - {"path", "commit", "size", "description", "mirrored"}
+            unknown = set(item) - {"path", "commit", "size", "description", "mirrored", "bundled"}
             if unknown:
                 msg = f"{self.registry_file}: artifact {name!r} has unknown keys {sorted(unknown)}"
                 raise ValueError(msg)
@@ -124,6 +128,7 @@ class Registry:
                 size=item.get("size"),
                 description=item.get("description", ""),
                 mirrored=item.get("mirrored", False),
+                bundled=item.get("bundled", False),
             )
 
     # -- lock ---------------------------------------------------------------------------
@@ -177,7 +182,7 @@ class Registry:
             self._record(art, digest, path.stat().st_size, origin)
 
     def local_copy(self, name: str) -> Path | None:
-        """A verified copy already on this machine (cache, then mirror), or None."""
+        """A verified copy already on this machine (cache, mirror, bundled copy), or None."""
         art = self[name]
         cached = self.cached_path(name)
         if cached.is_file():
@@ -193,6 +198,13 @@ class Registry:
                 digest = self._check(art, mirrored)  # a bad mirror copy is refused, not deleted
                 self._lock_if_new(art, mirrored, digest, f"offline mirror {self.mirror_dir}")
                 return mirrored
+        if art.bundled:
+            bundled = self.bundled_dir / art.path
+            if not self.read_lock().get(name, {}).get("sha256"):
+                raise ChecksumError(f"{name}: a bundled copy needs a sha256 in {self.lock_file}")
+            if bundled.is_file():
+                self._check(art, bundled)
+                return bundled
         return None
 
     def fetch(self, name: str, progressbar: bool | None = None) -> Path:

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -20,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 from ase import Atoms, units
-from ase.io import read, write
+from ase.io import write
 from ase.md.langevinbaoab import LangevinBAOAB
 from threadpoolctl import threadpool_limits
 
 from bzs_repro.analysis.coordination import min_pair_distance
+from bzs_repro.engines import checkpoint
 from bzs_repro.protocols import MDProtocol, MDStage, Relax
 from bzs_repro.structures.crystal import density_g_cm3
 
@@ -168,32 +168,6 @@ def _thermo_row(
     }
 
 
-def _save_checkpoint(workdir: Path, atoms: Atoms, state: dict, thermo: list[dict]) -> None:
-    workdir.mkdir(parents=True, exist_ok=True)
-    tmp = workdir / ".checkpoint.extxyz.tmp"
-    snap = atoms.copy()
-    snap.calc = None
-    write(tmp, snap, format="extxyz")
-    tmp.replace(workdir / "checkpoint.extxyz")
-    tmpj = workdir / ".checkpoint.json.tmp"
-    tmpj.write_text(json.dumps({**state, "thermo": thermo}))
-    tmpj.replace(workdir / "checkpoint.json")
-
-
-def _load_checkpoint(workdir: Path, fingerprint: str, n_atoms: int):
-    ck, js = workdir / "checkpoint.extxyz", workdir / "checkpoint.json"
-    if not (ck.is_file() and js.is_file()):
-        return None
-    state = json.loads(js.read_text())
-    if state.get("fingerprint") != fingerprint:
-        log.warning("checkpoint in %s is from another protocol; starting afresh", workdir)
-        return None
-    atoms = read(ck, format="extxyz")
-    if len(atoms) != n_atoms:
-        return None
-    return atoms, state
-
-
 def initial_velocities(atoms: Atoms, protocol: MDProtocol, rng) -> None:
     """Maxwell-Boltzmann velocities at the protocol's initial temperature (K), no net momentum."""
     from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
@@ -227,7 +201,7 @@ def run_md(
     rng = np.random.default_rng(protocol.seed)
     thermo: list[dict] = []
     start_step = 0
-    loaded = _load_checkpoint(Path(workdir), fp, n0) if workdir else None
+    loaded = checkpoint.load(Path(workdir), fp, n0) if workdir else None
     if loaded is not None:
         atoms, state = loaded
         start_step = int(state["step"])
@@ -263,7 +237,9 @@ def run_md(
                 snap.calc = None
                 write(Path(workdir) / "trajectory.extxyz", snap, format="extxyz", append=True)
             if workdir and (gstep % protocol.checkpoint_every < chunk or gstep == total):
-                _save_checkpoint(Path(workdir), atoms, {"fingerprint": fp, "step": gstep}, thermo)
+                checkpoint.save(
+                    Path(workdir), atoms, {"fingerprint": fp, "step": gstep, "thermo": thermo}
+                )
     bar.close()
     return MDResult(atoms, thermo, start_step, time.time() - t0)
 

@@ -51,13 +51,12 @@ from ase.io import write
 from ase.io.lammpsdata import write_lammps_data
 from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
 
+from bzs_repro.engines import checkpoint
 from bzs_repro.engines import lammps_decks as decks
 from bzs_repro.engines.ase_engine import (
     MDResult,
     RelaxResult,
     SimulationFailed,
-    _load_checkpoint,
-    _save_checkpoint,
     check_sane,
     initial_velocities,
 )
@@ -478,7 +477,7 @@ def run_md(atoms: Atoms, calc, protocol: MDProtocol, workdir: Path | None = None
     thermo: list[dict] = []
     start_step = 0
     wd = Path(workdir) if workdir else None
-    loaded = _load_checkpoint(wd, fp, n0) if wd else None
+    loaded = checkpoint.load(wd, fp, n0) if wd else None
     if loaded is not None:
         atoms, state = loaded
         start_step = int(state["step"])
@@ -525,9 +524,8 @@ def run_md(atoms: Atoms, calc, protocol: MDProtocol, workdir: Path | None = None
                     if wd and trajectory_every and gstep % trajectory_every < chunk:
                         write(wd / "trajectory.extxyz", cur, format="extxyz", append=True)
                     if wd and (gstep % protocol.checkpoint_every < chunk or gstep == total):
-                        _save_checkpoint(
-                            wd, cur, {"fingerprint": fp, "step": gstep, "engine": "lammps"}, thermo
-                        )
+                        checkpoint.save(wd, cur, {"fingerprint": fp, "step": gstep,
+                                                  "engine": "lammps", "thermo": thermo})  # fmt: skip
                 s.command(f"unfix {decks.INT_FIX}")
             final = s.atoms()
         finally:

@@ -88,7 +88,15 @@ def run(run, cfg: dict) -> None:
     choices = {label_of_angle(x): gb.low_angle(x, a, c, float(cfg.get("angle_tol_deg", 0.25)))
                for x in cfg.get("low_angles", gb.LOW_ANGLES)}  # fmt: skip
     for s in cfg.get("sigmas", gb.SIGMAS):
-        choices[f"sigma{s}"] = gb.find_sigma(int(s), a, c, tol)
+        try:
+            choices[f"sigma{s}"] = gb.find_sigma(int(s), a, c, tol)
+        except ValueError as err:  # another potential's lattice may lack this CSL
+            why = (
+                f"Sigma{s} not built: {err}. The CSL depends on c/a of the potential's "
+                f"relaxed crystal; its numbers are left out (NOT RUN), not approximated."
+            )
+            print(f"[fig3] {why}")
+            run.note(why)
     protocol = Relax(fmax=float(cfg["fmax"]), max_steps=int(cfg["max_steps"]), cell="normal",
                      normal_axis=1, optimizer=cfg.get("optimizer", "FIRE"))  # fmt: skip
     rows, relaxed, sigma31 = [], {}, None

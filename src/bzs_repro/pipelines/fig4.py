@@ -9,7 +9,6 @@ the discrete structures (fast path; DebyeCalculator cross-check) -> Scherrer -> 
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
@@ -47,60 +46,16 @@ def _scaled_params(name: str, box_A: float, run) -> pc.AtomskParams:
     return pc.AtomskParams(p.box * s, p.nodes * s, p.angles_deg)
 
 
-def _signature(atoms) -> str:
-    """sha256 of the species and starting positions (to 1e-6 A): ties a checkpoint to its model."""
-    import hashlib
-
-    h = hashlib.sha256(" ".join(atoms.get_chemical_symbols()).encode())
-    h.update(np.round(atoms.get_positions(), 6).tobytes())
-    return h.hexdigest()[:16]
-
-
 def relax_checkpointed(atoms, calc, engine, cfg: dict, workdir, label: str):
-    """FIRE at fixed box (the paper's polycrystal relaxation) in chunks of ``relax_chunk_steps``
-    with a progress bar; after each chunk the structure goes to ``workdir/<label>.extxyz`` and
-    the state (steps, fmax in eV/A, model signature) to ``<label>.json``. A rerun of the same
-    starting model resumes from there (FIRE restarts its velocities at each chunk); a
-    different model starts afresh. Returns (relaxed atoms without calculator, state)."""
-    from tqdm.auto import tqdm
+    """FIRE at fixed box (the paper's polycrystal relaxation): ``relax_max_steps`` in chunks of
+    ``relax_chunk_steps`` to ``relax_fmax`` (eV/A), resumable from ``workdir/<label>.*``
+    (:func:`bzs_repro.engines.checkpoint.relax_resumable`). Returns (atoms, state)."""
+    from bzs_repro.engines.checkpoint import relax_resumable
 
-    workdir.mkdir(parents=True, exist_ok=True)
-    ckpt, meta_path = workdir / f"{label}.extxyz", workdir / f"{label}.json"
-    sig = _signature(atoms)
-    meta = {"steps": 0, "converged": False, "fmax": None, "signature": sig}
-    if ckpt.is_file() and meta_path.is_file():
-        saved = json.loads(meta_path.read_text())
-        if saved.get("signature") == sig:
-            atoms, meta = read(ckpt), saved
-            _say(f"[fig4] {label}: resuming relaxation after {meta['steps']} steps")
-        else:
-            _say(f"[fig4] {label}: checkpoint belongs to another model; starting afresh")
-    fmax, total, chunk = (
-        float(cfg["relax_fmax"]),
-        int(cfg["relax_max_steps"]),
-        int(cfg["relax_chunk_steps"]),
-    )
-    bar = tqdm(total=total, initial=min(meta["steps"], total), desc=f"relax {label}", unit="step")
-    while not meta["converged"] and meta["steps"] < total:
-        n = min(chunk, total - meta["steps"])
-        res = engine.relax(
-            atoms, calc, Relax(fmax=fmax, max_steps=n, cell="fixed", optimizer="FIRE")
-        )
-        atoms = res.atoms
-        meta.update(
-            steps=meta["steps"] + max(res.steps, 1), converged=res.converged, fmax=res.fmax_eV_A
-        )
-        tmp = ckpt.with_name(ckpt.name + ".tmp.extxyz")
-        a = atoms.copy()
-        a.calc = None
-        a.write(tmp, format="extxyz")
-        tmp.replace(ckpt)
-        meta_path.write_text(json.dumps(meta))
-        bar.update(max(res.steps, 1))
-        bar.set_postfix(fmax=f"{res.fmax_eV_A:.3f} eV/A")
-    bar.close()
-    atoms.calc = None
-    return atoms, meta
+    protocol = Relax(fmax=float(cfg["relax_fmax"]), max_steps=int(cfg["relax_max_steps"]),
+                     cell="fixed", optimizer="FIRE")  # fmt: skip
+    return relax_resumable(engine, atoms, calc, protocol, workdir, int(cfg["relax_chunk_steps"]),
+                           label)  # fmt: skip
 
 
 def _models(cfg: dict, seed, run) -> dict:
