@@ -30,10 +30,17 @@ def panel_label(ax, label: str) -> None:
 
 
 def mode_stamp(ax, data: str, scale: str) -> None:
-    """Stamp data mode and scale in a corner; surrogate figures say so loudly."""
-    text = f"{data} mode, {scale} scale"
-    color = COLORS["surrogate"] if data == "surrogate" else "0.4"
+    """Stamp data mode and scale in the panel's lower right corner; surrogate panels say so
+    loudly, on three short lines. The stamp takes no part in the layout (a long stamp would
+    otherwise shrink the axes under constrained_layout)."""
     if data == "surrogate":
-        text = "SURROGATE (not the paper's data) - " + text
-    ax.text(0.99, 0.01, text, transform=ax.transAxes, ha="right", va="bottom",
-            fontsize=6, color=color)  # fmt: skip
+        text, color, size = (
+            f"SURROGATE\nnot the paper's data\n{scale} scale",
+            COLORS["surrogate"],
+            6.5,
+        )
+    else:
+        text, color, size = f"{data} mode, {scale} scale", "0.4", 6
+    ax.text(0.99, 0.01, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=size,
+            color=color, fontweight="bold" if data == "surrogate" else "normal", in_layout=False,
+            bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1})  # fmt: skip
