@@ -45,6 +45,13 @@ class Relax:
         mask[self.normal_axis] = 1
         return mask
 
+    def fingerprint(self) -> str:
+        """Hash of what is minimised and how, without the step budget: a chunked relaxation
+        resumes the same minimisation whatever its budget (see MDProtocol.fingerprint)."""
+        d = asdict(self)
+        d.pop("max_steps")
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
 
 @dataclass(frozen=True)
 class MDStage:

@@ -64,14 +64,11 @@ def relax_resumable(engine, atoms: Atoms, calc, protocol, workdir: Path, chunk_s
     chunk. A rerun with the same starting model and protocol (any budget) resumes from the
     last checkpoint; the optimiser restarts its own state (FIRE velocities) at each chunk.
     Returns (relaxed atoms without calculator, state: steps, converged, fmax in eV/A)."""
-    from dataclasses import asdict, replace
+    from dataclasses import replace
 
     from tqdm.auto import tqdm
 
-    spec = {k: v for k, v in asdict(protocol).items() if k != "max_steps"}
-    fp = hashlib.sha256(
-        (structure_fingerprint(atoms) + json.dumps(spec, sort_keys=True)).encode()
-    ).hexdigest()[:16]
+    fp = f"{structure_fingerprint(atoms)}-{protocol.fingerprint()}"
     state = {"fingerprint": fp, "steps": 0, "converged": False, "fmax": None}
     loaded = load(workdir, fp, len(atoms), stem=label)
     if loaded is not None:
