@@ -5,9 +5,10 @@ the raw URL at a commit known to hold it, and its size in bytes. A file is obtai
 from the cache (``BZS_REPRO_CACHE``), an offline mirror (``BZS_REPRO_DATA_MIRROR``, same
 relative paths as the repository), the project's own copy of a few small files
 (``bundled = true``: data/bundled/<path>, e.g. the two 1 kB Atomsk parameter files, so that a
-clean clone without network still builds the authors' polycrystals) or a download with pooch. The first verified copy records its
-sha256 in data/registry.lock; any later copy whose size or sha256 differs is refused (and a
-downloaded one deleted), never used.
+clean clone without network still builds the authors' polycrystals; used only against a
+locked sha256) or a download with pooch. The first verified copy records its sha256 in
+data/registry.lock; any later copy whose size or sha256 differs is refused (and a downloaded
+one deleted), never used.
 """
 
 from __future__ import annotations
