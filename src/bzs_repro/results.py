@@ -9,19 +9,30 @@ Layout (``--out DIR``)::
     DIR/TARGET/provenance.json   versions, git commit, input hashes, data mode, engine, scale,
                                  wall time
     DIR/TARGET/work/             checkpoints of long runs (a rerun resumes from here)
+    DIR/TARGET/failed-run/       the latest run, if it failed: error.txt, provenance.json and
+                                 whatever it wrote (removed by the next successful run)
 
-Files are written atomically (temporary file + rename): a killed run leaves no half file.
+A run writes into a staging folder (``DIR/.TARGET.staging-*``) and replaces the target's
+results only when it succeeds (:meth:`TargetRun.publish`): a failed or killed rerun leaves the
+previous results as they were. A lock (``DIR/.TARGET.lock``) keeps two runs of one target
+out of the same folder. Files are written atomically (temporary file + rename), with the
+user's umask.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import math
 import os
 import platform
+import secrets
+import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -37,13 +48,71 @@ TRACKED_PACKAGES = (
 )  # fmt: skip
 
 
+FAILED_RUN = "failed-run"
+# what a staging folder holds besides the outputs: never published
+_KEEP = ("work", FAILED_RUN)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a unique temporary file and a rename; the file gets
+    the permissions of a plain ``open()`` under the user's umask (mkstemp would give 0600)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    Path(tmp).replace(path)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        Path(tmp).chmod(0o666 & ~_umask())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class ResultsInUse(RuntimeError):
+    """Another process holds the lock on a target's results."""
+
+
+@contextlib.contextmanager
+def target_lock(out: Path, target: str) -> Iterator[Path]:
+    """Hold ``out/.target.lock`` (fcntl: released by the kernel if the holder dies)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    lock = out / f".{target}.lock"
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+            msg = f"the results of {target} in {out} are in use by PID {holder} (lock {lock})"
+            raise ResultsInUse(msg) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield lock
+    finally:
+        os.close(fd)
+
+
+def recover(out: Path, target: str) -> None:
+    """Finish or undo a publish that a kill interrupted, and drop dead staging folders (call
+    under :func:`target_lock`)."""
+    out, final = Path(out), Path(out) / target
+    for old in sorted(out.glob(f".{target}.old-*")):
+        if not final.exists():
+            old.rename(final)
+            continue
+        if (old / "work").is_dir() and not (final / "work").exists():
+            (old / "work").rename(final / "work")
+        shutil.rmtree(old, ignore_errors=True)
+    for stale in out.glob(f".{target}.staging-*"):
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def package_versions() -> dict[str, str]:
@@ -94,19 +163,37 @@ class TargetRun:
     notes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    not_produced: dict[str, str] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+
     def __post_init__(self) -> None:
         self.t0 = time.time()
-        for sub in ("figures", "structures", "work"):
-            (self.dir / sub).mkdir(parents=True, exist_ok=True)
+        out = Path(self.settings.out)
+        self.final_dir = out / self.target
+        self.staging_dir = out / f".{self.target}.staging-{os.getpid()}-{secrets.token_hex(4)}"
+        for sub in ("figures", "structures"):
+            (self.staging_dir / sub).mkdir(parents=True, exist_ok=True)
+        (self.final_dir / "work").mkdir(parents=True, exist_ok=True)
 
     @property
     def dir(self) -> Path:
-        return Path(self.settings.out) / self.target
+        """Where this run writes its outputs: a staging folder until :meth:`publish`."""
+        return self.staging_dir
 
     @property
     def work_dir(self) -> Path:
-        """Checkpoints and scratch for long runs (kept so that a rerun resumes)."""
-        return self.dir / "work"
+        """Checkpoints and scratch for long runs (kept across runs so that a rerun resumes)."""
+        return self.final_dir / "work"
+
+    def skipped(self, keys, why: str) -> None:
+        """Numbers this run did not produce, and why (NOT RUN in the report)."""
+        for k in [keys] if isinstance(keys, str) else keys:
+            self.not_produced[k] = why
+
+    def unavailable_input(self, keys, why: str) -> None:
+        """Numbers that need an input that is public nowhere, which this run lacks."""
+        for k in [keys] if isinstance(keys, str) else keys:
+            self.unavailable[k] = why
 
     def record(self, key: str, value: float | None) -> None:
         """Record one number under ``key`` (must start with this target's name)."""
@@ -183,16 +270,48 @@ class TargetRun:
             "cpu_count": os.cpu_count(),
             "wall_time_s": round(time.time() - self.t0, 2),
             "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "not_produced": self.not_produced,
+            "unavailable": self.unavailable,
             **self.extra,
         }
 
-    def finish(self) -> None:
-        """Write numbers.json and provenance.json (atomically)."""
+    def _write(self) -> None:
         atomic_write_text(self.dir / "numbers.json", json.dumps(self.numbers, indent=2) + "\n")
         atomic_write_text(
             self.dir / "provenance.json",
             json.dumps(self.provenance(), indent=2, default=str) + "\n",
         )
+
+    def finish(self) -> None:
+        """Write numbers.json and provenance.json and publish the run."""
+        self._write()
+        self.publish()
+
+    def publish(self) -> None:
+        """Replace the target's results by this run's (work/ is kept): old folder aside, staging
+        in, work/ over, old folder removed; :func:`recover` completes any step a kill cut."""
+        final, out = self.final_dir, Path(self.settings.out)
+        old = out / f".{self.target}.old-{os.getpid()}-{secrets.token_hex(4)}"
+        if final.exists():
+            final.rename(old)
+        self.staging_dir.rename(final)
+        if (old / "work").is_dir():
+            (old / "work").rename(final / "work")
+        shutil.rmtree(old, ignore_errors=True)
+
+    def fail(self, exc: BaseException, text: str) -> Path:
+        """Keep this failed run beside the previous results: ``TARGET/failed-run/`` with
+        error.txt and provenance.json (``failed``); the previous results stay as they were."""
+        self.extra["failed"] = f"{type(exc).__name__}: {exc}"
+        atomic_write_text(self.dir / "error.txt", text)
+        self._write()
+        dest = self.final_dir / FAILED_RUN
+        if dest.exists():
+            trash = self.final_dir / f".{FAILED_RUN}.old-{secrets.token_hex(4)}"
+            dest.rename(trash)
+            shutil.rmtree(trash, ignore_errors=True)
+        self.staging_dir.rename(dest)
+        return dest
 
 
 def settings_dict(settings: RunSettings) -> dict[str, Any]:

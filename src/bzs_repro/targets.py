@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bzs_repro.paths import reproduce_dir
-from bzs_repro.results import RunSettings, TargetRun, atomic_write_text
+from bzs_repro.results import RunSettings, TargetRun, recover, target_lock
 
 log = logging.getLogger(__name__)
 SCALES = ("smoke", "reduced", "paper")
@@ -70,20 +70,34 @@ def discover_targets(root: Path | None = None) -> dict[str, Target]:
     return {t.name: t for t in found}
 
 
-def run_target(target: Target, settings: RunSettings) -> TargetRun:
-    """Run one target; on failure write error.txt (and re-raise) so the report says why."""
+def override_seed(cfg: dict[str, Any], seed: int) -> dict[str, Any]:
+    """``cfg`` with every ``seed`` key (top level and in sub-tables) set to ``seed``."""
+    out = {}
+    for k, v in cfg.items():
+        if k == "seed":
+            out[k] = int(seed)
+        elif isinstance(v, dict):
+            out[k] = override_seed(v, seed)
+        else:
+            out[k] = v
+    return out
+
+
+def run_target(target: Target, settings: RunSettings, seed: int | None = None) -> TargetRun:
+    """Run one target under the lock on its results; on success its results are replaced, on
+    failure they stay and ``TARGET/failed-run/`` says why (the exception is re-raised)."""
     cfg = target.config(settings.scale)
-    run = TargetRun(target.name, settings, config=cfg)
-    err_file = run.dir / "error.txt"
-    err_file.unlink(missing_ok=True)
-    log.info("%s: %s [scale=%s data=%s engine=%s]", target.name, target.title,
-             settings.scale, settings.data, settings.engine)  # fmt: skip
-    try:
-        target.load_runner()(run, cfg)
-    except BaseException as exc:
-        atomic_write_text(err_file, "".join(traceback.format_exception(exc)))
-        run.extra["failed"] = f"{type(exc).__name__}: {exc}"
-        run.finish()
-        raise
-    run.finish()
+    if seed is not None:
+        cfg = override_seed(cfg, seed)
+    with target_lock(settings.out, target.name):
+        recover(settings.out, target.name)
+        run = TargetRun(target.name, settings, config=cfg)
+        log.info("%s: %s [scale=%s data=%s engine=%s]", target.name, target.title,
+                 settings.scale, settings.data, settings.engine)  # fmt: skip
+        try:
+            target.load_runner()(run, cfg)
+            run.finish()
+        except BaseException as exc:
+            run.fail(exc, "".join(traceback.format_exception(exc)))
+            raise
     return run

@@ -91,3 +91,15 @@ def format_duration(seconds: float) -> str:
     if seconds < 7200:
         return f"{seconds / 60:.1f} min"
     return f"{seconds / 3600:.1f} h"
+
+
+def stage_average(thermo: list[dict], key: str, stage: str, last_ps: float) -> tuple[float, int]:
+    """(mean, number of rows) of ``key`` over the last ``last_ps`` of ``stage`` in a thermo
+    log (rows with 'stage', 'time_ps'): both densities of a ratio use the same window."""
+    rows = [r for r in thermo if r.get("stage") == stage]
+    if not rows:
+        msg = f"no thermo rows of stage {stage!r}"
+        raise ValueError(msg)
+    t_end = max(r["time_ps"] for r in rows)
+    sel = [float(r[key]) for r in rows if r["time_ps"] >= t_end - last_ps - 1e-9]
+    return float(sum(sel) / len(sel)), len(sel)

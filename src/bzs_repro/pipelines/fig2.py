@@ -21,6 +21,7 @@ from bzs_repro.analysis.meltquench import (
     format_duration,
     meltquench_protocol,
     sample_frames,
+    stage_average,
 )
 from bzs_repro.analysis.rdf import half_box, long_range_deviation, rdf
 from bzs_repro.engines.ase_engine import SimulationFailed
@@ -103,8 +104,19 @@ def crystal_at_temperature(cfg: dict, calc, engine, crystal, run):
     res = engine.run_md(
         atoms, calc, protocol, workdir=run.work_dir / "crystal-npt", label="crystal NPT"
     )
-    rho = np.array([r["density_g_cm3"] for r in res.thermo])
-    return float(rho[len(rho) // 2 :].mean()), res.atoms
+    rho, _ = stage_average(res.thermo, "density_g_cm3", "crystal-npt", _density_window(cfg))
+    return rho, res.atoms
+
+
+def _density_window(cfg: dict) -> float:
+    """Averaging window (ps) of both densities of the ratio: the last ``density_average_ps`` of
+    the crystal's NPT and of the amorphous model's equilibration (default half the crystal's)."""
+    win = float(cfg.get("density_average_ps", 0.5 * float(cfg.get("crystal_npt_ps", 0.0))))
+    if win <= 0 or win > float(cfg["equil_ps"]) or win > float(cfg.get("crystal_npt_ps", 0.0)):
+        msg = (f"density_average_ps = {win} must be > 0 and no longer than equil_ps "
+               f"({cfg['equil_ps']}) and crystal_npt_ps ({cfg.get('crystal_npt_ps', 0)})")  # fmt: skip
+        raise ValueError(msg)
+    return win
 
 
 def _summary_row(label: str, s: dict, crystal_rho: float, extra: dict | None = None) -> dict:
@@ -201,10 +213,21 @@ def run(run, cfg: dict) -> None:
     ase_check = structure_summary(am, backend="ase")
     if abs(ase_check["cn_zr_mean"] - s["cn_zr_mean"]) > 1e-9:
         run.note("OVITO and ASE neighbour lists disagree on CN(Zr): check the cell.")
-    run.record(f"{T}.density_g_cm3", s["density_g_cm3"])
-    run.record(f"{T}.density_ratio", s["density_g_cm3"] / rho_x)
+    # density: time average over the same window length as the crystal's (both at T_final)
+    win = _density_window(cfg) if rho_x300 else float(cfg["equil_ps"]) / 2
+    rho_am, n_rows = stage_average(main["thermo"], "density_g_cm3", "equilibrate", win)
+    run.record(f"{T}.density_g_cm3", rho_am)
+    run.record(f"{T}.density_last_frame_g_cm3", s["density_g_cm3"])
+    run.record(f"{T}.density_ratio_0K_crystal", rho_am / rho_x)
     if rho_x300:
-        run.record(f"{T}.density_ratio_300K_crystal", s["density_g_cm3"] / rho_x300)
+        run.record(f"{T}.density_ratio", rho_am / rho_x300)
+        run.note(f"Density ratio {rho_am / rho_x300:.3f}: the amorphous model's density averaged over "
+                 f"the last {win:g} ps of its {cfg['T_final_K']:g} K equilibration ({n_rows} thermo rows) "
+                 f"over the crystal's averaged over the last {win:g} ps of its NPT at "
+                 f"{cfg.get('crystal_npt_T_K', 300):g} K.")  # fmt: skip
+    else:
+        run.skipped([f"{T}.density_ratio"], "no crystal NPT at T_final (crystal_npt_ps = 0): the ratio "
+                    "is taken against the crystal at the same temperature only")  # fmt: skip
     for key in ("cn_zr_mean", "zrs_bond_mean_A", "cn_ba_mean", "bas_bond_mean_A", "ss_close_per_S",
                 "zrs_bond_cn4_A", "zrs_bond_cn5_A", "zrs_bond_cn6_A", "zrs_bond_cn7_A"):  # fmt: skip
         run.record(f"{T}.{key}", s[key])
@@ -223,8 +246,8 @@ def run(run, cfg: dict) -> None:
     run.record(f"{T}.gr_long_range_deviation", dev)
     run.note(
         f"Melt-quench at {scale} scale: {len(am)} atoms from a {main['start']} start, quenched at "
-        f"{main['rate']:.0e} K/s (paper: 10 240 atoms, 1e13 K/s); density {s['density_g_cm3']:.3f} g/cm3 "
-        f"= {s['density_g_cm3'] / rho_x:.3f} of the 0 K crystal, CN(Zr) {s['cn_zr_mean']:.2f}, "
+        f"{main['rate']:.0e} K/s (paper: 10 240 atoms, 1e13 K/s); density {rho_am:.3f} g/cm3 "
+        f"(time average) = {rho_am / (rho_x300 or rho_x):.3f} of the {'300' if rho_x300 else '0'} K crystal, CN(Zr) {s['cn_zr_mean']:.2f}, "
         f"Zr-S {s['zrs_bond_mean_A']:.3f} A (paper: 3.94, 92.5 %, 5.9, 2.575 A)."
     )
 
@@ -278,7 +301,9 @@ def run(run, cfg: dict) -> None:
             for key in ("density_g_cm3", "cn_zr_mean", "zrs_bond_mean_A", "cn_ba_mean", "zrs_bond_cn4_A",
                         "zrs_bond_cn5_A", "zrs_bond_cn6_A", "zrs_bond_cn7_A", "ss_close_per_S"):  # fmt: skip
                 run.record(f"{T}.authors_model.{key}", authors[key])
-            run.record(f"{T}.authors_model.density_ratio", authors["density_g_cm3"] / rho_x)
+            if rho_x300:
+                run.record(f"{T}.authors_model.density_ratio", authors["density_g_cm3"] / rho_x300)
+            run.record(f"{T}.authors_model.density_ratio_0K_crystal", authors["density_g_cm3"] / rho_x)
             run.record(f"{T}.authors_model.gr_long_range_deviation", long_range_deviation(am_ref))
             run.note(
                 f"The authors' published amorphous model (amorphous-struct/amorphous-structure.xyz, "

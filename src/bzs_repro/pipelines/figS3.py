@@ -50,8 +50,11 @@ def _authors_bands(run):
 
 
 def run(run, cfg: dict) -> None:
+    from bzs_repro.extras import require
     from bzs_repro.figures.figS3 import make_figS3
     from bzs_repro.potential import calculator
+
+    require("reference", "phonopy", step="figS3 (phonopy)")
 
     data_mode, scale = run.settings.data, run.settings.scale
     tol = float(cfg["imaginary_tol_THz"])

@@ -368,16 +368,20 @@ def default_seed(lattice=None, data: str = "auto") -> tuple[Atoms, str]:
 
 def relaxation_calculator(data: str = "auto"):
     """(variant, calculator): the full-dataset ACE where available (paper's choice for
-    polycrystals), else the low-energy one."""
+    polycrystals), else the low-energy one (logged; the pipeline reports which). A file that
+    exists but is refused (checksum, malformed) is an error, never a reason to switch."""
+    from bzs_repro.data.registry import DataUnavailableError
     from bzs_repro.potential import calculator, resolve_data_mode
 
+    reasons = []
     for variant in ("full-dataset", "low-energy"):
         try:
             mode, _ = resolve_data_mode(data, variant)
             return variant, calculator(variant, mode)
-        except Exception as err:  # noqa: BLE001 - fall back to the next potential, logged
+        except DataUnavailableError as err:  # absent, not refused: fall back, loudly
             log.warning("%s ACE unavailable (%s)", variant, err)
-    raise RuntimeError("no ACE potential available (neither full-dataset nor low-energy)")
+            reasons.append(f"{variant}: {err}")
+    raise RuntimeError("no ACE potential available: " + "; ".join(reasons))
 
 
 def cli_build(args) -> int:
