@@ -167,7 +167,10 @@ class TargetRun:
     unavailable: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        from bzs_repro.engines import checkpoint
+
         self.t0 = time.time()
+        self._resumed_from = len(checkpoint.RESUMED)
         out = Path(self.settings.out)
         self.final_dir = out / self.target
         self.staging_dir = out / f".{self.target}.staging-{os.getpid()}-{secrets.token_hex(4)}"
@@ -253,7 +256,11 @@ class TargetRun:
         return [out / f"{name}.csv", out / f"{name}.md"]
 
     def provenance(self) -> dict[str, Any]:
+        from bzs_repro.engines import checkpoint
+
         s = self.settings
+        resumed = checkpoint.RESUMED[self._resumed_from :]
+        wall = time.time() - self.t0
         return {
             "target": self.target,
             "scale": s.scale,
@@ -268,7 +275,9 @@ class TargetRun:
             "python": platform.python_version(),
             "platform": platform.platform(),
             "cpu_count": os.cpu_count(),
-            "wall_time_s": round(time.time() - self.t0, 2),
+            "wall_time_s": round(wall + sum(r["earlier_wall_s"] for r in resumed), 2),
+            "wall_time_this_invocation_s": round(wall, 2),
+            "resumed": resumed,
             "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "not_produced": self.not_produced,
             "unavailable": self.unavailable,

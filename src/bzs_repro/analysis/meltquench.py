@@ -65,9 +65,7 @@ def sample_frames(
     workdir.mkdir(
         parents=True, exist_ok=True
     )  # run_md writes the trajectory before its first checkpoint
-    traj = workdir / "trajectory.extxyz"
-    if traj.is_file() and not (workdir / "checkpoint.json").is_file():
-        traj.unlink()  # a trajectory without checkpoint is from an aborted start
+    traj = workdir / "trajectory.extxyz"  # the engines trim it to their checkpoint on resume
     engine.run_md(atoms, calc, protocol, workdir=workdir, progress=progress, label="sample g(r)",
                   trajectory_every=every)  # fmt: skip
     frames = read(traj, index=":", format="extxyz")

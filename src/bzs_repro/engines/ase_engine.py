@@ -142,6 +142,11 @@ class _LengthsOnlyLangevinBAOAB(LangevinBAOAB):
         self.p_eps = np.diag(np.diag(self.p_eps))
 
 
+# integrator state beyond positions, momenta and the generator: the barostat's cell momentum
+# and cell force (LangevinBAOAB); restored on resume
+_DYN_STATE = ("p_eps", "force_eps")
+
+
 def _set_temperature(dyn, T: float) -> None:
     if hasattr(dyn, "set_temperature"):
         try:
@@ -200,23 +205,30 @@ def run_md(
     fp = protocol.fingerprint()
     rng = np.random.default_rng(protocol.seed)
     thermo: list[dict] = []
-    start_step = 0
-    loaded = checkpoint.load(Path(workdir), fp, n0) if workdir else None
+    start_step, wall0, dyn_state = 0, 0.0, {}
+    loaded = checkpoint.load(Path(workdir), fp, n0, with_arrays=True) if workdir else None
     if loaded is not None:
-        atoms, state = loaded
-        start_step = int(state["step"])
+        atoms, state, dyn_state = loaded
+        start_step, wall0 = int(state["step"]), float(state.get("wall_s", 0.0))
         thermo = state["thermo"]
-        rng = np.random.default_rng([protocol.seed, start_step])
+        rng.bit_generator.state = state["rng"]  # the generator continues, it is not reseeded
+        checkpoint.trim_trajectory(Path(workdir), state.get("trajectory_bytes"))
         log.info("%s: resuming from step %d (checkpoint in %s)", label, start_step, workdir)
     else:
         initial_velocities(atoms, protocol, rng)
+        if workdir and trajectory_every:
+            checkpoint.trim_trajectory(Path(workdir), 0)  # a trajectory without checkpoint
     atoms.calc = calc
     total = protocol.total_steps
     bar = tqdm(total=total, initial=start_step, desc=label, unit="step", disable=not progress,
                mininterval=2.0, dynamic_ncols=True)  # fmt: skip
     for stage, step, n_stage, done_in_stage in protocol.stages_from(start_step):
-        T = stage.temperature_at(done_in_stage / n_stage)
-        dyn = _integrator(atoms, stage, protocol, T, rng)
+        # built as at the stage's start (the barostat mass depends on it), then brought to
+        # the checkpoint's state: a resumed run continues the same trajectory
+        dyn = _integrator(atoms, stage, protocol, stage.temperature_at(0.0), rng)
+        for name, value in dyn_state.items():
+            setattr(dyn, name, np.array(value))
+        dyn_state = {}
         while done_in_stage < n_stage:
             chunk = min(protocol.thermo_every, n_stage - done_in_stage)
             _set_temperature(dyn, stage.temperature_at((done_in_stage + chunk / 2) / n_stage))
@@ -235,11 +247,13 @@ def run_md(
                 Path(workdir).mkdir(parents=True, exist_ok=True)
                 snap = atoms.copy()
                 snap.calc = None
-                write(Path(workdir) / "trajectory.extxyz", snap, format="extxyz", append=True)
+                write(Path(workdir) / checkpoint.TRAJECTORY, snap, format="extxyz", append=True)
             if workdir and (gstep % protocol.checkpoint_every < chunk or gstep == total):
-                checkpoint.save(
-                    Path(workdir), atoms, {"fingerprint": fp, "step": gstep, "thermo": thermo}
-                )
+                state = {"fingerprint": fp, "step": gstep, "thermo": thermo,
+                         "rng": rng.bit_generator.state, "wall_s": wall0 + time.time() - t0,
+                         "trajectory_bytes": checkpoint.trajectory_size(Path(workdir))}  # fmt: skip
+                arrays = {k: getattr(dyn, k) for k in _DYN_STATE if hasattr(dyn, k)}
+                checkpoint.save(Path(workdir), atoms, state, arrays=arrays)
     bar.close()
     return MDResult(atoms, thermo, start_step, time.time() - t0)
 

@@ -514,10 +514,13 @@ def run_md(atoms: Atoms, calc, protocol: MDProtocol, workdir: Path | None = None
         atoms, state = loaded
         start_step = int(state["step"])
         thermo = state["thermo"]
+        checkpoint.trim_trajectory(wd, state.get("trajectory_bytes"))
         log.info("%s: resuming from step %d (checkpoint in %s)", label, start_step, wd)
     else:
         rng = np.random.default_rng(protocol.seed)
         initial_velocities(atoms, protocol, rng)
+        if wd and trajectory_every:
+            checkpoint.trim_trajectory(wd, 0)  # a trajectory without checkpoint
     total = protocol.total_steps
     triclinic = True if protocol.barostat == "tri" else None
     with session(
@@ -554,10 +557,11 @@ def run_md(atoms: Atoms, calc, protocol: MDProtocol, workdir: Path | None = None
                     bar.set_postfix(stage=stage.name, T=f"{row['T_K']:.0f}K",
                                     rho=f"{row['density_g_cm3']:.3f}")  # fmt: skip
                     if wd and trajectory_every and gstep % trajectory_every < chunk:
-                        write(wd / "trajectory.extxyz", cur, format="extxyz", append=True)
+                        write(wd / checkpoint.TRAJECTORY, cur, format="extxyz", append=True)
                     if wd and (gstep % protocol.checkpoint_every < chunk or gstep == total):
-                        checkpoint.save(wd, cur, {"fingerprint": fp, "step": gstep,
-                                                  "engine": "lammps", "thermo": thermo})  # fmt: skip
+                        checkpoint.save(wd, cur, {"fingerprint": fp, "step": gstep, "engine": "lammps",
+                                                  "thermo": thermo, "wall_s": time.time() - t0,
+                                                  "trajectory_bytes": checkpoint.trajectory_size(wd)})  # fmt: skip
                 s.command(f"unfix {decks.INT_FIX}")
             final = s.atoms()
         finally:

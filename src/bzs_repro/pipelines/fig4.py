@@ -190,14 +190,15 @@ def _gammas(run, cfg, calc, seed, models, relaxed) -> dict:
             "amorphous-model"
         ):
             amorphous = read(fetch("amorphous-model"))
-        build_active_set(
-            calc, active_set_configs(seed, int(cfg["active_set_configs"]), amorphous=amorphous), asi
-        )
         src = (f"{cfg['active_set_configs']} rattled (0.02-0.30 A) and strained (+-4 %) 2x2x2 "
                f"supercells of the {calc.bzs_label}-relaxed crystal")  # fmt: skip
         if amorphous is not None:
             src += f" + the authors' {len(amorphous)}-atom amorphous model"
+        # the description first, the .asi last (renamed into place): an .asi present means both are
         (run.work_dir / (asi.name + ".txt")).write_text(src + "\n")
+        build_active_set(
+            calc, active_set_configs(seed, int(cfg["active_set_configs"]), amorphous=amorphous), asi
+        )
     src = (run.work_dir / (asi.name + ".txt")).read_text().strip()
     run.note(f"Extrapolation grades: pyace MaxVol active set built here (the authors' is not "
              f"public) from {src}")  # fmt: skip
