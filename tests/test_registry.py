@@ -84,12 +84,15 @@ def served():
     return _Handler
 
 
-def test_download_records_sha256_then_cache_hit(tmp_path, server, served):
+def test_download_records_first_use_hash_in_the_cache_never_in_the_lock(tmp_path, server, served):
     reg = _registry(tmp_path, server)
     path = reg.fetch("pot")
     assert path.read_bytes() == GOOD
     assert path == tmp_path / "cache" / "potential" / "pot.yaml"
-    lock = tomllib.loads((tmp_path / "registry.lock").read_text())
+    assert not (tmp_path / "registry.lock").exists()  # the committed lock is never written
+    assert reg.trust("pot") == "first use"
+    assert reg.trust_of_digest(hashlib.sha256(GOOD).hexdigest()).startswith("UNVERIFIED")
+    lock = tomllib.loads((tmp_path / "cache" / "first-use.lock").read_text())
     assert lock["pot"]["sha256"] == hashlib.sha256(GOOD).hexdigest()
     assert lock["pot"]["size"] == len(GOOD)
     assert lock["pot"]["origin"] == "download"
@@ -104,6 +107,7 @@ def test_size_mismatch_is_refused_and_deleted(tmp_path, server, served):
         reg.fetch("pot")
     assert not (tmp_path / "cache" / "potential" / "pot.yaml").exists()
     assert not (tmp_path / "registry.lock").exists()  # nothing locked from a bad copy
+    assert not (tmp_path / "cache" / "first-use.lock").exists()
 
 
 def test_tampered_content_after_lock_is_refused(tmp_path, server, served):
@@ -148,13 +152,31 @@ def test_mirror_is_used_and_verified(tmp_path):
     (mirror / "potential" / "pot.yaml").write_bytes(GOOD)
     reg = _registry(tmp_path, "http://127.0.0.1:9", mirror=mirror)
     assert reg.fetch("pot") == mirror / "potential" / "pot.yaml"
-    lock = tomllib.loads((tmp_path / "registry.lock").read_text())
+    lock = tomllib.loads((tmp_path / "cache" / "first-use.lock").read_text())
     assert lock["pot"]["origin"].startswith("offline mirror")
     # a mirror copy that differs from the lock is refused (and left alone: it is not ours)
     (mirror / "potential" / "pot.yaml").write_bytes(GOOD.replace(b"S\n", b"O\n"))
     with pytest.raises(ChecksumError):
         reg.fetch("pot")
     assert (mirror / "potential" / "pot.yaml").exists()
+
+
+def test_a_pinned_file_is_verified_and_garbage_is_never_locked(tmp_path, server, served):
+    """With the hash pinned in the committed lock, a garbage file is refused on first use, and
+    the genuine one is accepted afterwards (no trust on first use)."""
+    (tmp_path / "registry.lock").write_text(
+        f'[pot]\nsha256 = "{hashlib.sha256(GOOD).hexdigest()}"\nsize = {len(GOOD)}\n'
+    )
+    before = (tmp_path / "registry.lock").read_bytes()
+    served.files[f"/{COMMIT}/potential/pot.yaml"] = GOOD.replace(b"Zr", b"Hf")
+    reg = _registry(tmp_path, server)
+    with pytest.raises(ChecksumError):
+        reg.fetch("pot")
+    served.files[f"/{COMMIT}/potential/pot.yaml"] = GOOD
+    assert reg.fetch("pot").read_bytes() == GOOD
+    assert reg.trust("pot") == "locked"
+    assert (tmp_path / "registry.lock").read_bytes() == before
+    assert not (tmp_path / "cache" / "first-use.lock").exists()
 
 
 def test_unknown_name_lists_known(tmp_path):

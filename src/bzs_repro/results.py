@@ -210,8 +210,16 @@ class TargetRun:
         self.numbers[key] = value
 
     def add_input(self, label: str, path: Path) -> None:
-        """Record an input file's sha256 in the provenance."""
-        self.inputs[label] = f"sha256:{sha256sum(Path(path))}  {Path(path).name}"
+        """Record an input file's sha256 in the provenance, and whether the committed lock
+        pins it (a first-use file is marked UNVERIFIED in the report's notes)."""
+        from bzs_repro.data.registry import default_registry
+
+        digest = sha256sum(Path(path))
+        trust = default_registry().trust_of_digest(digest)
+        self.inputs[label] = f"sha256:{digest}  {Path(path).name}  [{trust}]"
+        if trust.startswith("UNVERIFIED"):
+            self.note(f"Input {label} ({Path(path).name}) is {trust}: its sha256 {digest} is not "
+                      "pinned by data/registry.lock.")  # fmt: skip
 
     def note(self, text: str) -> None:
         """A sentence for the report (e.g. which potential variant was used and why)."""

@@ -6,14 +6,17 @@ from the cache (``BZS_REPRO_CACHE``), an offline mirror (``BZS_REPRO_DATA_MIRROR
 relative paths as the repository), the project's own copy of a few small files
 (``bundled = true``: data/bundled/<path>, e.g. the two 1 kB Atomsk parameter files, so that a
 clean clone without network still builds the authors' polycrystals; used only against a
-locked sha256) or a download with pooch. The first verified copy records its sha256 in
-data/registry.lock; any later copy whose size or sha256 differs is refused (and a downloaded
-one deleted), never used.
+locked sha256) or a download with pooch. data/registry.lock (committed, never written at run
+time) pins the sha256 of every file whose content is known; a copy whose size or sha256
+differs is refused (and a downloaded one deleted), never used. A file it does not pin is
+accepted on first use, its hash kept in the user's cache (``first-use.lock``) so that a later
+different copy is refused, and every report marks it UNVERIFIED.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sys
 import tempfile
@@ -27,6 +30,7 @@ import pooch
 
 from bzs_repro.paths import data_dir
 
+log = logging.getLogger(__name__)
 CACHE_ENV = "BZS_REPRO_CACHE"
 MIRROR_ENV = "BZS_REPRO_DATA_MIRROR"
 LOCK_ENV = "BZS_REPRO_LOCK"
@@ -79,10 +83,9 @@ def _write_lock(path: Path, lock: dict[str, dict]) -> None:
             lines.append(f"{key} = {value if isinstance(value, int) else _toml_str(str(value))}")
         lines.append("")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".lock-")
-    with os.fdopen(fd, "w") as fh:
-        fh.write("\n".join(lines))
-    Path(tmp).replace(path)
+    from bzs_repro.results import atomic_write_text  # the user's umask, unique temp name
+
+    atomic_write_text(path, "\n".join(lines))
 
 
 class Registry:
@@ -133,13 +136,45 @@ class Registry:
             )
 
     # -- lock ---------------------------------------------------------------------------
-    def read_lock(self) -> dict[str, dict]:
-        if not self.lock_file.is_file():
+    @property
+    def first_use_file(self) -> Path:
+        """Hashes of files first seen on this machine (not in the committed lock): kept in the
+        user's cache, never in the repository; such files are reported as unverified."""
+        return self.cache_dir / "first-use.lock"
+
+    @staticmethod
+    def _read_toml(path: Path) -> dict[str, dict]:
+        if not path.is_file():
             return {}
-        return tomllib.loads(self.lock_file.read_text())
+        try:
+            return tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as err:
+            msg = f"{path}: malformed lock file ({err})"
+            raise ValueError(msg) from err
+
+    def read_lock(self) -> dict[str, dict]:
+        """The committed lock, completed by this machine's first-use hashes (committed wins)."""
+        return {**self._read_toml(self.first_use_file), **self._read_toml(self.lock_file)}
+
+    def trust(self, name: str) -> str:
+        """'locked' (the committed lock pins it), 'first use' (unverified), or 'none'."""
+        if self._read_toml(self.lock_file).get(name, {}).get("sha256"):
+            return "locked"
+        return "first use" if self._read_toml(self.first_use_file).get(name) else "none"
+
+    def trust_of_digest(self, digest: str) -> str:
+        """As :meth:`trust`, for a file's sha256."""
+        for name, entry in self._read_toml(self.lock_file).items():
+            if entry.get("sha256") == digest:
+                return f"locked ({name})"
+        for name, entry in self._read_toml(self.first_use_file).items():
+            if entry.get("sha256") == digest:
+                return f"UNVERIFIED: first use of {name}, not in the committed lock"
+        return "not a registry file"
 
     def _record(self, art: Artifact, digest: str, size: int, origin: str) -> None:
-        lock = self.read_lock()
+        """Record a first-use hash in the user's cache (the committed lock is never written)."""
+        lock = self._read_toml(self.first_use_file)
         lock[art.name] = {
             "path": art.path,
             "commit": art.commit,
@@ -148,7 +183,10 @@ class Registry:
             "origin": origin,
             "recorded": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-        _write_lock(self.lock_file, lock)
+        log.warning("%s: no sha256 in %s; first-use hash %s kept in %s (reported as unverified)",
+                    art.name, self.lock_file, digest, self.first_use_file)  # fmt: skip
+        self.first_use_file.parent.mkdir(parents=True, exist_ok=True)
+        _write_lock(self.first_use_file, lock)
 
     # -- lookup -------------------------------------------------------------------------
     def __getitem__(self, name: str) -> Artifact:
