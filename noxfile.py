@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -156,7 +157,11 @@ def lammps(session: nox.Session) -> None:
     env = {"VARIANT": variant, "PREFIX": str(prefix), "WORKDIR": str(workdir), "PTH": "0",
            "SOURCES": sources, "PYTHON": "python"}  # fmt: skip
     session.run("bash", str(BUILD_SCRIPT), env=env, external=True)
-    (prefix / "BUILD-OK").write_text(f"{BUILD_SCRIPT.name} sha256 key {prefix.name}\n")
+    text = BUILD_SCRIPT.read_text()
+    lammps_tag, pace = (re.search(rf'^{k}="\$\{{{k}:-([^}}]+)\}}"', text, re.M).group(1)
+                        for k in ("LAMMPS_TAG", "PACE_VERSION"))  # fmt: skip
+    (prefix / "BUILD-OK").write_text(f"native build: LAMMPS {lammps_tag}, ML-PACE {pace} "
+                                     f"(nox -s lammps, key {prefix.name})\n")  # fmt: skip
     shutil.rmtree(workdir, ignore_errors=True)  # the build tree (~1 GB); the prefix stays
     session.log(f"built: {prefix}/bin/lmp; tests and runs find it through BZS_REPRO_LAMMPS_PREFIX")
 

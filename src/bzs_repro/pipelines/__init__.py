@@ -17,4 +17,6 @@ def engine_and_potential(run, cfg: dict, default_variant: str = "low-energy"):
         run.note(
             "SURROGATE potential: every number of this target is the surrogate's, not the paper's."
         )
-    return get_engine(run.settings.engine), calc
+    engine = get_engine(run.settings.engine)
+    run.extra["engine_detail"] = engine.describe(calc)
+    return engine, calc
