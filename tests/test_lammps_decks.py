@@ -12,9 +12,10 @@ from bzs_repro.protocols import MDProtocol, MDStage, Relax, melt_quench
 
 def test_pair_lines_native_and_bridge():
     assert decks.pair_lines("pace", ["Ba", "Zr", "S"], "pot.yace") == [
-        "pair_style pace",
+        "pair_style pace recursive",
         "pair_coeff * * pot.yace Ba Zr S",
     ]
+    assert decks.pair_lines("pace", ["Ba"], "p.yace", algorithm="product")[0] == "pair_style pace product"
     bridge = decks.pair_lines("bridge", ["Ba", "Zr", "S"], cutoff_A=7.17)
     assert f"fix {decks.BRIDGE_FIX} all external pf/callback 1 1" in bridge
     assert f"fix_modify {decks.BRIDGE_FIX} energy yes virial yes" in bridge

@@ -101,6 +101,20 @@ def test_lammps_matches_ase_engine(le, paper_calc, relaxed_crystal, shape, pair,
     assert np.abs(s).max() > 1e-4
 
 
+def test_pace_recursive_equals_product(le, paper_calc, relaxed_crystal, monkeypatch):
+    """The engine's default ML-PACE evaluator (recursive) gives the product evaluator's energy
+    and forces (and both the ASE engine's, test above)."""
+    need_ml_pace(le)
+    monkeypatch.setenv("BZS_REPRO_LAMMPS_PAIR", "pace")
+    atoms = _skewed(relaxed_crystal)
+    got = {}
+    for algo in ("recursive", "product"):
+        monkeypatch.setenv("BZS_REPRO_PACE_ALGORITHM", algo)
+        got[algo] = le.single_point(atoms, paper_calc)
+    assert got["recursive"]["energy"] == pytest.approx(got["product"]["energy"], rel=1e-12)
+    np.testing.assert_allclose(got["recursive"]["forces"], got["product"]["forces"], atol=1e-10)
+
+
 def test_forcing_pace_without_ml_pace_is_an_error(le, paper_calc, relaxed_crystal, monkeypatch):
     if le.lammps_status()["ml_pace"]:
         pytest.skip("this build has ML-PACE")

@@ -147,7 +147,49 @@ def _cmd_targets(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> float:
+    """argparse type: a finite number > 0 (lattice lengths, thicknesses, boxes in Angstrom)."""
+    import math
+
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(x) or x <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number > 0")
+    return x
+
+
+def _finite(text: str) -> float:
+    import math
+
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(x) or abs(x) > 360:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite angle within +-360 degrees")
+    return x
+
+
+def _out_file(path: Path) -> Path:
+    """``--out`` of a build: a file path (not a folder) in a writable folder."""
+    import os
+
+    if path.is_dir():
+        msg = f"--out {path} is a folder; give a file name, e.g. {path / 'cell.extxyz'}"
+        raise ValueError(msg)
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        msg = f"--out {path}: {parent} is not a writable folder"
+        raise ValueError(msg)
+    return path
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
+    args.out = _out_file(Path(args.out))
     if args.kind == "gb":
         from bzs_repro.structures.gb import cli_build
     else:
@@ -155,14 +197,21 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return cli_build(args)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage block): 'bzs-repro: error: ...', exit 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"bzs-repro: error: {self.prog}: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="bzs-repro",
         description="Reproduce Pasca et al., J. Mater. Chem. A 2025 (BaZrS3 ACE potential).",
     )
     p.add_argument("-v", "--verbose", "--debug", action="store_true",
                    help="debug logging, and tracebacks of errors")  # fmt: skip
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     r = sub.add_parser("run", help="run a target (figure/table) or 'all'")
     r.add_argument("target", help="target name (see `bzs-repro targets`) or 'all'")
@@ -206,15 +255,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=_cmd_targets)
 
     b = sub.add_parser("build", help="build structures for your own studies")
-    bsub = b.add_subparsers(dest="kind", required=True)
+    bsub = b.add_subparsers(dest="kind", required=True, parser_class=_Parser)
     gb = bsub.add_parser("gb", help="[001] tilt grain-boundary bicrystal")
     g = gb.add_mutually_exclusive_group(required=True)
-    g.add_argument("--misorientation", type=float, metavar="DEG")
+    g.add_argument("--misorientation", type=_finite, metavar="DEG")
     g.add_argument("--sigma", type=int, metavar="N")
-    gb.add_argument("--lattice", type=float, nargs=3, metavar=("A", "B", "C"))
+    gb.add_argument("--lattice", type=_positive, nargs=3, metavar=("A", "B", "C"))
     gb.add_argument(
         "--thickness",
-        type=float,
+        type=_positive,
         default=20.0,
         help="grain thickness normal to the boundary (Angstrom)",
     )
@@ -224,16 +273,19 @@ def build_parser() -> argparse.ArgumentParser:
     g = pc.add_mutually_exclusive_group(required=True)
     g.add_argument("--atomsk-params", type=Path, metavar="FILE")
     g.add_argument("--grains", type=int, metavar="N")
-    pc.add_argument("--box", type=float, metavar="L", help="box side in Angstrom (with --grains)")
+    pc.add_argument("--box", type=_positive, metavar="L", help="box side in Angstrom (with --grains)")
     pc.add_argument("--seed", type=int, default=0)
-    pc.add_argument("--lattice", type=float, nargs=3, metavar=("A", "B", "C"))
+    pc.add_argument("--lattice", type=_positive, nargs=3, metavar=("A", "B", "C"))
     pc.add_argument("--out", required=True, type=Path)
     pc.set_defaults(func=_cmd_build)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or a one-line usage error
+        return int(exc.code or 0)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

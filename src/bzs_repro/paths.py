@@ -15,6 +15,12 @@ def project_root() -> Path:
     repository that this package was installed from in editable mode is used.
     """
     env = os.environ.get("BZS_REPRO_ROOT")
+    if env:
+        root = Path(env)
+        if not ((root / "data" / "expectations.toml").is_file() and (root / "data" / "registry.toml").is_file()):
+            msg = (f"BZS_REPRO_ROOT={env} holds no data/expectations.toml and data/registry.toml "
+                   "(a checkout of this project); fix or unset it")  # fmt: skip
+            raise FileNotFoundError(msg)
     candidates = [Path(env)] if env else []
     candidates += list(Path(__file__).resolve().parents)
     for cand in candidates:

@@ -56,14 +56,32 @@ def setup_lines(data_file: str, pair: str, species: Sequence[str], yace_file: st
     return lines
 
 
+PACE_ALGORITHMS = ("recursive", "product")
+
+
+def pace_algorithm() -> str:
+    """ML-PACE's evaluator: 'recursive' (default: faster here, the same energies as 'product'
+    to 1e-12, tests/test_lammps_engine.py) or 'product' (ML-PACE's own default), by
+    BZS_REPRO_PACE_ALGORITHM."""
+    import os
+
+    algo = os.environ.get("BZS_REPRO_PACE_ALGORITHM", "recursive").strip().lower()
+    if algo not in PACE_ALGORITHMS:
+        msg = f"BZS_REPRO_PACE_ALGORITHM must be one of {PACE_ALGORITHMS}, not {algo!r}"
+        raise ValueError(msg)
+    return algo
+
+
 def pair_lines(pair: str, species: Sequence[str], yace_file: str | None = None,
-               cutoff_A: float = 7.5) -> list[str]:  # fmt: skip
-    """The interaction lines: native ML-PACE or the pyace bridge (fix external)."""
+               cutoff_A: float = 7.5, algorithm: str | None = None) -> list[str]:  # fmt: skip
+    """The interaction lines: native ML-PACE (``pair_style pace recursive|product``) or the
+    pyace bridge (fix external)."""
     if pair == "pace":
         if not yace_file:
             msg = "pair mode 'pace' needs the potential as a .yace file"
             raise ValueError(msg)
-        return ["pair_style pace", f"pair_coeff * * {yace_file} {' '.join(species)}"]
+        algo = algorithm or pace_algorithm()
+        return [f"pair_style pace {algo}", f"pair_coeff * * {yace_file} {' '.join(species)}"]
     if pair == "bridge":
         # pair_style zero: no forces, but a neighbour list and ghost atoms out to the ACE
         # cutoff, so that LAMMPS keeps the same comm/neighbour settings as with pair pace.

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -379,7 +380,12 @@ def cli_build(args) -> int:
     bc = build_bicrystal(crystal, choice, thickness_A=float(getattr(args, "thickness", 20.0)))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    write(out, bc.atoms, format="extxyz")
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.extxyz")  # nothing half-written
+    try:
+        write(tmp, bc.atoms, format="extxyz")
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
     print(bc.describe())
     print(f"wrote {out}")
     return 0

@@ -31,6 +31,7 @@ atom) until the counts are exactly BaZrS3 (1:1:3).
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,7 +115,9 @@ def read_atomsk_params(path: Path | str) -> AtomskParams:
         key = key.lower()
         try:
             if key == "box" and len(vals) == 3:
-                box = np.array([abs(float(v)) for v in vals])
+                box = np.array([float(v) for v in vals])
+                if not np.all(np.isfinite(box)) or np.any(box <= 0):
+                    raise ValueError(f"box lengths must be finite and > 0, got {vals}")
             elif key in ("node", "grain") and len(vals) == 6:
                 if box is None:
                     raise ValueError("'box' must come before the first 'node'")
@@ -126,9 +129,19 @@ def read_atomsk_params(path: Path | str) -> AtomskParams:
             raise ValueError(f"{path}:{lineno}: {err} in {raw!r}") from err
     if box is None or not nodes:
         raise ValueError(f"{path}: needs one 'box' line and at least one 'node' line")
-    if np.any(box <= 0):
-        raise ValueError(f"{path}: box lengths must be positive, got {box}")
-    return AtomskParams(box, np.array(nodes), np.array(angles), tuple(comments))
+    nodes_a, angles_a = np.array(nodes, float), np.array(angles, float)
+    if not (np.all(np.isfinite(nodes_a)) and np.all(np.isfinite(angles_a))):
+        raise ValueError(f"{path}: node positions and angles must be finite numbers")
+    if np.any(np.abs(angles_a) > 360.0):
+        raise ValueError(f"{path}: rotation angles must lie within +-360 degrees")
+    frac = np.mod(nodes_a / box, 1.0)
+    for i in range(len(frac)):
+        for j in range(i):
+            d = frac[i] - frac[j]
+            d -= np.round(d)
+            if np.linalg.norm(d * box) < 1e-6:
+                raise ValueError(f"{path}: nodes {j + 1} and {i + 1} sit on the same point")
+    return AtomskParams(box, nodes_a, angles_a, tuple(comments))
 
 
 ATOMSK_HEADER = (
@@ -400,9 +413,12 @@ def cli_build(args) -> int:
     atoms.info["polycrystal_seed"] = seed_text
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp.extxyz")
-    atoms.write(tmp, format="extxyz")
-    tmp.replace(out)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.extxyz")  # nothing half-written
+    try:
+        atoms.write(tmp, format="extxyz")
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
     par = write_atomsk_params(
         params, out.with_name(out.stem + "_param.txt"), f"bzs-repro (seed {args.seed})"
     )
