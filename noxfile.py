@@ -158,7 +158,7 @@ def lammps(session: nox.Session) -> None:
            "SOURCES": sources, "PYTHON": "python"}  # fmt: skip
     session.run("bash", str(BUILD_SCRIPT), env=env, external=True)
     text = BUILD_SCRIPT.read_text()
-    lammps_tag, pace = (re.search(rf'^{k}="\$\{{{k}:-([^}}]+)\}}"', text, re.M).group(1)
+    lammps_tag, pace = (re.search(rf'^{k}="\$\{{{k}:-([^}}]+)\}}"', text, re.MULTILINE).group(1)
                         for k in ("LAMMPS_TAG", "PACE_VERSION"))  # fmt: skip
     (prefix / "BUILD-OK").write_text(f"native build: LAMMPS {lammps_tag}, ML-PACE {pace} "
                                      f"(nox -s lammps, key {prefix.name})\n")  # fmt: skip

@@ -178,7 +178,9 @@ def test_bad_expectation_files_via_verify(tmp_path, capsys, old, new, needle):
     before = _files(res)
     assert main(["verify", "--results", str(res), "--expectations", str(bad)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and str(bad) in err[0] and needle in err[0], err
+    assert len(err) == 1, err
+    assert str(bad) in err[0]
+    assert needle in err[0]
     assert _files(res) == before  # no report written from bad expectations
 
 

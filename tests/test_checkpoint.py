@@ -76,7 +76,8 @@ def test_sigkilled_runs_resume_to_the_uninterrupted_result(tmp_path):
         proc.wait()
         steps.append(_step(killed))
     _finish(killed)
-    assert len(steps) >= 3 and steps == sorted(steps), steps  # killed mid-run, progress kept
+    assert len(steps) >= 3, steps  # killed mid-run three times or more
+    assert steps == sorted(steps), steps  # progress kept
     assert np.array_equal(np.load(ref / "final.npy"), np.load(killed / "final.npy"))
     assert np.array_equal(np.load(ref / "cell.npy"), np.load(killed / "cell.npy"))
     # the trajectory holds each frame once (frames after a checkpoint are rewritten, not doubled)

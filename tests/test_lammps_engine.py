@@ -8,8 +8,6 @@ module skips, in CI (``CI`` set) or with ``BZS_REPRO_REQUIRE_LAMMPS=1`` it fails
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 from conftest import need_ml_pace
@@ -34,9 +32,10 @@ def test_mpi_library_is_found(le):
     lib = Path(st["module"]) / "liblammps.so"
     if le._native_prefix() is not None:
         assert str(Path(st["module"])).startswith(str(le._native_prefix()))
-        ldd = subprocess.run(["ldd", str(lib.resolve())], capture_output=True, text=True).stdout
+        ldd = subprocess.run(["ldd", str(lib.resolve())], capture_output=True, text=True, check=True).stdout
         mpi = [ln for ln in ldd.splitlines() if "libmpi" in ln]
-        assert mpi and "not found" not in " ".join(mpi), ldd
+        assert mpi, ldd
+        assert "not found" not in " ".join(mpi), ldd
         return
     wheel = le._mpich_wheel_lib()
     if wheel is not None:

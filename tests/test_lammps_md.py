@@ -5,8 +5,6 @@ melt/quench/hold) runs and resumes. Skips outside CI when LAMMPS cannot load; fa
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 from ase.io import read

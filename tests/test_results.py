@@ -89,9 +89,8 @@ def test_work_folder_survives_publishing(toy):
 
 def test_a_second_run_into_the_same_results_is_refused_naming_the_pid(toy):
     target, settings, _ = toy
-    with target_lock(settings.out, "toy"):
-        with pytest.raises(ResultsInUse, match=f"in use by PID {os.getpid()}"):
-            run_target(target, settings)
+    with target_lock(settings.out, "toy"), pytest.raises(ResultsInUse, match=f"in use by PID {os.getpid()}"):
+        run_target(target, settings)
     run_target(target, settings)  # released
 
 
@@ -103,7 +102,8 @@ def test_publish_cut_by_a_kill_is_completed_on_the_next_run(toy):
     # killed after the old folder was moved aside, before the new one moved in
     d.rename(settings.out / ".toy.old-1-ab")
     recover(settings.out, "toy")
-    assert (d / "numbers.json").is_file() and (d / "work" / "ck").is_file()
+    assert (d / "numbers.json").is_file()
+    assert (d / "work" / "ck").is_file()
     # killed after the new one moved in, before work/ followed
     new = TargetRun("toy", settings)
     new.numbers = {"toy.value": 1.7}

@@ -83,7 +83,8 @@ def test_report_says_what_was_reproduced(results):
     assert "2 of the paper's 5 printed numbers were compared" in first
     assert "(1 PASS, 1 FAIL, 0 DISAGREES); 3 are still owed" in first
     assert "| `fig2.authors_model.cn_zr_mean` |" in md
-    assert "## The paper's numbers" in md and "## Physical and protocol bounds" in md
+    assert "## The paper's numbers" in md
+    assert "## Physical and protocol bounds" in md
     assert "**Exit status 1:**" in md
     assert "SURROGATE NUMBERS" in md
     html = (results / "report.html").read_text()
@@ -235,11 +236,12 @@ def test_input_echoes_leave_the_verdict_table(tmp_path):
                  + row("fig3.egb", "bound", "max = 2.0"))  # fmt: skip
     res = tmp_path / "r"
     write_run(res, "fig3", {"fig3.natoms": 1224, "fig3.egb": 1.0})
-    rows, code = verify(res, f)
+    _rows, code = verify(res, f)
     assert code == EXIT_OK
     md = (res / "report.md").read_text()
     verdicts, inputs = md.split("## Inputs verified")
-    assert "`fig3.natoms`" not in verdicts and "`fig3.natoms`" in inputs
+    assert "`fig3.natoms`" not in verdicts
+    assert "`fig3.natoms`" in inputs
     assert "VERIFIED" in inputs
     write_run(res, "fig3", {"fig3.natoms": 1223, "fig3.egb": 1.0})
     assert verify(res, f)[1] == EXIT_FAIL
@@ -260,7 +262,8 @@ def test_malformed_numbers_json_is_one_line_naming_file_and_key(results, capsys,
     assert main(["verify", "--results", str(results), "--expectations", str(EXP)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
-    assert "fig2/numbers.json" in err[0] and needle in err[0]
+    assert "fig2/numbers.json" in err[0]
+    assert needle in err[0]
     assert "Traceback" not in err[0]
 
 
@@ -317,7 +320,8 @@ def test_project_expectations_cover_the_paper_numbers():
     assert exps["fig2.zrs_bond_mean_A:exafs"].kind == "experiment"
     assert exps["fig2.cn_zr_mean:exafs"].kind == "experiment"
     assert exps["fig3.authors_sigma31.natoms"].kind == "input"
-    assert "fig4.max_gamma_6grains" in exps and "fig4.max_gamma" not in exps
+    assert "fig4.max_gamma_6grains" in exps
+    assert "fig4.max_gamma" not in exps
 
 
 def test_every_expectation_belongs_to_a_target():
@@ -346,7 +350,8 @@ def test_no_project_row_can_only_pass():
 def test_surrogate_rows_are_marked_and_every_mode_has_recorded_rows():
     exps = load_expectations()
     reenact = [e for e in exps if e.key.startswith("fig1.reenact_")]
-    assert reenact and all(e.surrogate_derived for e in reenact)
+    assert reenact
+    assert all(e.surrogate_derived for e in reenact)
     recorded = [e for e in exps if e.kind == "recorded"]
     for mode in ("paper", "surrogate"):
         targets = {e.target for e in recorded if mode in e.data and "smoke" in e.scales}

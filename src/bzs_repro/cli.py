@@ -31,7 +31,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out = _writable_out(Path(args.out))
     data, reason = resolve_data_mode(args.data)
     print(f"data mode: {data} ({reason})", file=sys.stderr)
-    settings = RunSettings(args.scale, data, args.engine, out, reason)
+    engine, engine_reason = _resolve_engine(args.engine)
+    print(f"engine: {engine} ({engine_reason})", file=sys.stderr)
+    settings = RunSettings(args.scale, data, engine, out, reason, engine_reason)
     failed = []
     for name in names:
         try:
@@ -49,6 +51,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 EXIT_INCOMPLETE = 3
+
+
+def _resolve_engine(requested: str) -> tuple[str, str]:
+    """``auto``: native LAMMPS + ML-PACE when a build with it loads, else the embedded engine."""
+    if requested != "auto":
+        return requested, f"requested (--engine {requested})"
+    from bzs_repro.engines import lammps_engine
+
+    try:
+        st = lammps_engine.lammps_status()
+    except lammps_engine.LammpsUnavailable as err:
+        return "ase", f"auto: no LAMMPS module ({_one_line(err)[:120]})"
+    if st["ml_pace"]:
+        return "lammps", f"auto: native LAMMPS {st['version']} with ML-PACE ({st['module']})"
+    return "ase", f"auto: the LAMMPS build at {st['module']} has no ML-PACE (pyace embedded is faster)"
 
 
 def _one_line(exc: BaseException) -> str:
@@ -217,7 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("target", help="target name (see `bzs-repro targets`) or 'all'")
     r.add_argument("--scale", choices=["smoke", "reduced", "paper"], default="smoke")
     r.add_argument("--data", choices=["auto", "paper", "surrogate"], default="auto")
-    r.add_argument("--engine", choices=["ase", "lammps"], default="ase")
+    r.add_argument("--engine", choices=["ase", "lammps", "auto"], default="ase",
+                   help="ase (default: the engine the recorded smoke values belong to), lammps, or "
+                   "auto (native LAMMPS + ML-PACE when built, else ase)")  # fmt: skip
     r.add_argument("--out", default="results", help="results folder (default: results)")
     r.add_argument("--verify", action="store_true",
                    help="write the report after running; the exit status is then verify's")  # fmt: skip

@@ -128,7 +128,7 @@ def record(folders: list[Path], data: Path | None = None) -> tuple[Path, Path, i
         raise ValueError(msg)
     table = data / "recorded" / "smoke_seeds.csv"
     table.parent.mkdir(parents=True, exist_ok=True)
-    lines = [",".join(("mode", "scale", "seed", "target", "key", "value"))]
+    lines = ["mode,scale,seed,target,key,value"]
     for r in sorted(rows, key=lambda r: (r["mode"], r["target"], r["key"], str(r["seed"]))):
         lines.append(",".join(str(r[k]) for k in ("mode", "scale", "seed", "target", "key")) + f",{r['value']!r}")
     atomic_write_text(table, "\n".join(lines) + "\n")

@@ -149,6 +149,7 @@ class RunSettings:
     engine: Literal["ase", "lammps"]
     out: Path
     data_reason: str = ""
+    engine_reason: str = ""
 
 
 @dataclass
@@ -275,6 +276,7 @@ class TargetRun:
             "data": s.data,
             "data_reason": s.data_reason,
             "engine": s.engine,
+            "engine_reason": s.engine_reason,
             "config": self.config,
             "inputs": self.inputs,
             "notes": self.notes,

@@ -188,7 +188,7 @@ def evaluate(results: Path, expectations: list[Expectation] | None = None) -> li
         scale, data = st.prov.get("scale", "-"), st.prov.get("data", "-")
         value = st.numbers.get(exp.key)
 
-        def row(status, detail="", applicable=True, value=value, scale=scale, data=data):
+        def row(status, detail="", applicable=True, value=value, scale=scale, data=data, exp=exp):
             rows.append(Row(exp, status, value, scale, data, detail, applicable))
 
         surrogate = data == "surrogate" or exp.surrogate_derived

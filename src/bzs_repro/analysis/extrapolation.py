@@ -39,8 +39,13 @@ def active_set_configs(crystal: Atoms, n_configs: int = 48, seed: int = 0,
 def build_active_set(calc, configs: list[Atoms], path: Path) -> Path:
     """MaxVol active set of the B-projections of ``configs``; inverse saved to ``path`` (.asi)."""
     import pyace.activelearning as al
+    from pyace import PyACECalculator
 
     path = Path(path)
+    # B-projections need the B-basis (the YAML): the project's calculators evaluate the
+    # C-tilde form (.yace) with the recursive evaluator, which has no B-projections
+    if getattr(calc, "bzs_potential_path", None) is not None:
+        calc = PyACECalculator(str(calc.bzs_potential_path))
     proj = al.compute_B_projections(calc, configs)
     for k, v in proj.items():
         if v.shape[0] < v.shape[1]:

@@ -19,7 +19,6 @@ import hashlib
 import logging
 import os
 import sys
-import tempfile
 import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime

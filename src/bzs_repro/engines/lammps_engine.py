@@ -66,8 +66,19 @@ from bzs_repro.structures.crystal import density_g_cm3
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LammpsUnavailable", "yace_file", "MDResult", "RelaxResult", "SimulationFailed", "lammps_status",
-           "load_lammps", "relax", "run_md", "single_point", "throughput_atom_steps_per_s"]  # fmt: skip
+__all__ = [
+    "LammpsUnavailable",
+    "MDResult",
+    "RelaxResult",
+    "SimulationFailed",
+    "lammps_status",
+    "load_lammps",
+    "relax",
+    "run_md",
+    "single_point",
+    "throughput_atom_steps_per_s",
+    "yace_file",
+]  # fmt: skip
 
 
 class LammpsUnavailable(RuntimeError):

@@ -134,12 +134,11 @@ def paper_rmse_with_dft(run, cfg: dict) -> None:
 def run(run, cfg: dict) -> None:
     import pandas as pd
 
+    from bzs_repro.extras import require
     from bzs_repro.figures.fig1 import make_crosscheck, make_fig1
     from bzs_repro.fitting.dataset import summary
     from bzs_repro.fitting.structure_map import pca_map, soap_vectors
     from bzs_repro.structures.crystal import relax_crystal, spacegroup_number
-
-    from bzs_repro.extras import require
 
     if cfg.get("reference", "chgnet") == "chgnet":
         require("reference", step="fig1 (CHGNet reference, SOAP map)")

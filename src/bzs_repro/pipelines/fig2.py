@@ -12,8 +12,6 @@ import logging
 import math
 import warnings
 
-import numpy as np
-
 from bzs_repro.analysis.amorphous import structure_summary
 from bzs_repro.analysis.angles import bond_angle_distributions
 from bzs_repro.analysis.meltquench import (

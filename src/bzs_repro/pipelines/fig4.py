@@ -93,9 +93,8 @@ def _structure_numbers(atoms) -> dict:
 
 
 def run(run, cfg: dict) -> None:
-    from bzs_repro.figures import fig4 as figs
-
     from bzs_repro.extras import require
+    from bzs_repro.figures import fig4 as figs
 
     require("scattering", step="fig4 (XRD and G(r))")  # before the expensive relaxations
     data, scale = run.settings.data, run.settings.scale
