@@ -211,3 +211,34 @@ def test_paper_mode_with_user_dft_file(paper_calc, tmp_path):
     write(path, frames, format="extxyz")
     with pytest.raises(ValueError, match="held-out test set"):
         paper_rmse_with_dft(run, {"dft_data": str(path), "workflow": {}})
+
+
+@pytest.mark.parametrize(
+    ("spoil", "needle"),
+    [("energy", "not a finite number"), ("species", "unknown to the potential"),
+     ("positions", "positions are not finite")],
+)
+def test_user_dft_file_is_validated_before_any_work(paper_calc, tmp_path, spoil, needle):
+    from ase.io import write
+
+    from bzs_repro.pipelines.fig1 import paper_rmse_with_dft
+    from bzs_repro.results import RunSettings, TargetRun
+
+    frames = []
+    for i in range(2):
+        a = bazrs3_pnma(7.09, 9.94, 6.94)
+        a.calc = paper_calc
+        b = _labelled(a, float("nan") if spoil == "energy" and i else a.get_potential_energy())
+        b.calc.results["forces"] = a.get_forces()
+        b.info["split"] = "train" if i else "test"
+        if spoil == "species" and i:
+            b[0].symbol = "O"
+        if spoil == "positions" and i:
+            b.positions[0, 0] = float("nan")
+        frames.append(b)
+    path = tmp_path / "dft.extxyz"
+    write(path, frames, format="extxyz")
+    run = TargetRun("fig1", RunSettings("smoke", "paper", "ase", tmp_path / "out"))
+    with pytest.raises(ValueError, match=needle) as err:
+        paper_rmse_with_dft(run, {"dft_data": str(path), "workflow": {}})
+    assert "structure 2" in str(err.value)

@@ -80,6 +80,29 @@ def crosscheck_paper_potential(
     return pred
 
 
+def _validate_dft(path, data) -> None:
+    """Refuse a user DFT file before any work: one line naming the file, structure and problem."""
+    from bzs_repro.potential import SPECIES
+
+    if not data:
+        raise ValueError(f"{path}: no structures")
+    for i, a in enumerate(data, 1):
+        where = f"{path}: structure {i}"
+        e = (a.calc.results.get("energy") if a.calc is not None else None)
+        if not isinstance(e, int | float) or not np.isfinite(e):
+            raise ValueError(f"{where}: energy is {e!r}, not a finite number (eV)")
+        f = a.calc.results.get("forces")
+        if f is None or np.shape(f) != (len(a), 3) or not np.all(np.isfinite(f)):
+            raise ValueError(f"{where}: forces missing, mis-shaped or not finite")
+        if not np.all(np.isfinite(a.positions)):
+            raise ValueError(f"{where}: positions are not finite")
+        if a.pbc.any() and abs(a.cell.volume) < 1e-6:
+            raise ValueError(f"{where}: periodic with a zero cell")
+        unknown = set(a.get_chemical_symbols()) - set(SPECIES)
+        if unknown:
+            raise ValueError(f"{where}: species {sorted(unknown)} unknown to the potential ({SPECIES})")
+
+
 def paper_rmse_with_dft(run, cfg: dict) -> None:
     """Paper mode: the paper's potentials against a user's DFT data set (if given).
 
@@ -98,6 +121,7 @@ def paper_rmse_with_dft(run, cfg: dict) -> None:
         return
     ref = get_reference("file", path=path)
     data = ref.structures()
+    _validate_dft(path, data)
     run.add_input("user DFT data", Path(path))
     splits = {a.info.get("split") for a in data}
     if "test" not in splits or not splits <= {"train", "test"}:
