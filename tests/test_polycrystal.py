@@ -169,7 +169,7 @@ def test_relaxation_checkpoints_and_resumes(paper_calc, tmp_path, seed):
     a4, meta4 = relax_checkpointed(poly, paper_calc, eng, cfg, tmp_path, "p")
     assert meta4["steps"] == 4
     assert not meta4["converged"]
-    assert (tmp_path / "p.extxyz").is_file()
+    assert (tmp_path / "p.ckpt" / "atoms.extxyz").is_file()
     a6, meta6 = relax_checkpointed(
         poly, paper_calc, eng, {**cfg, "relax_max_steps": 6}, tmp_path, "p"
     )

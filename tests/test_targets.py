@@ -91,11 +91,13 @@ def test_failure_leaves_error_and_no_stale_numbers(toy_target, tmp_path):
     stale.write_text('{"toy.cn_zr_mean": 6.0}')  # from an earlier run
     with pytest.raises(RuntimeError, match="deliberate"):
         run_target(load_target(toy_target), settings)
-    out = tmp_path / "out" / "toy"
-    assert "deliberate failure" in (out / "error.txt").read_text()
-    assert json.loads((out / "provenance.json").read_text())["failed"].startswith("RuntimeError")
-    # only what this run computed before failing is kept; the earlier run's numbers are gone
-    assert json.loads(stale.read_text()) == {"toy.natoms": 1.0}
+    failed = tmp_path / "out" / "toy" / "failed-run"
+    assert "deliberate failure" in (failed / "error.txt").read_text()
+    assert json.loads((failed / "provenance.json").read_text())["failed"].startswith("RuntimeError")
+    # what the failed run computed is kept beside (for inspection), never in place of, the
+    # earlier run's numbers, which stay as they were
+    assert json.loads((failed / "numbers.json").read_text()) == {"toy.natoms": 1.0}
+    assert json.loads(stale.read_text()) == {"toy.cn_zr_mean": 6.0}
 
 
 def test_config_typos_and_unknown_tiers_are_errors(tmp_path):

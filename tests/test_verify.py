@@ -344,7 +344,7 @@ def test_no_project_row_can_only_pass():
             assert not e.check(k.value), (e.id, "pinned value passes anyway")
             if e.kind in ("paper", "recorded"):
                 assert not k.matches(e.value), (e.id, "pin admits the paper's value")
-            assert k.tolerance.width(k.value) < 0.05 * max(abs(k.value), 1.0), e.id
+            assert k.tolerance.width(k.value) < 0.15 * max(abs(k.value), 1.0), e.id
 
 
 def test_surrogate_rows_are_marked_and_every_mode_has_recorded_rows():

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from ase import Atoms
-from ase.io import write
+from ase.io import read, write
 
 log = logging.getLogger(__name__)
 # (stem, step, earlier wall time in s) of every checkpoint a run resumed from in this process
@@ -77,8 +77,13 @@ def _read(ck: Path) -> tuple[Atoms, dict, dict]:
         if isinstance(err, CorruptCheckpoint):
             raise
         raise CorruptCheckpoint(f"{ck}: unreadable ({err})") from err
-    atoms = Atoms(numbers=arr["numbers"], positions=arr["positions"], cell=arr["cell"],
-                  pbc=arr["pbc"])  # fmt: skip
+    # per-atom arrays and info (grain ids, ...) from the extxyz; the exact bits from the npz
+    atoms = read(ck / "atoms.extxyz", format="extxyz")
+    if not np.array_equal(atoms.numbers, arr["numbers"]):
+        raise CorruptCheckpoint(f"{ck}: atoms.extxyz and arrays.npz hold different species")
+    atoms.set_cell(arr["cell"])
+    atoms.pbc = arr["pbc"]
+    atoms.positions = arr["positions"]
     atoms.set_momenta(arr["momenta"])
     extra = {k[len("extra_") :]: v for k, v in arr.items() if k.startswith("extra_")}
     return atoms, state, extra
