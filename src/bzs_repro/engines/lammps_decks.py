@@ -15,7 +15,6 @@ Units (LAMMPS metal): Angstrom, eV, ps, K, bar (1 GPa = 1e4 bar).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from bzs_repro.protocols import MDProtocol, MDStage, Relax
@@ -130,8 +129,9 @@ def minimize_lines(protocol: Relax, triclinic: bool = False,
     ``normal_axis`` (``box/relax x|y|z``, the other lengths fixed, ``couple none``).
     LAMMPS has no BFGS: 'BFGS' maps to conjugate gradients (the quasi-Newton alternative
     LAMMPS offers); FIRE cannot move the box, so any cell relaxation also uses cg.
-    The force criterion is per component (``min_modify norm max``) at fmax/sqrt(3), which
-    guarantees a per-atom force magnitude <= fmax as ASE's optimisers define it. FIRE takes
+    The force criterion is ``min_modify norm max`` at ftol = fmax: LAMMPS' "max" norm is the
+    largest per-atom force magnitude (Min::fnorm_max in src/min.cpp: max over atoms of
+    |F_i|), the same quantity as ASE's fmax. FIRE takes
     ASE's FIRE parameters (:func:`fire_lines`; ``species`` = the LAMMPS types, for the masses).
     """
     p_bar = protocol.pressure_GPa * BAR_PER_GPA
@@ -152,7 +152,7 @@ def minimize_lines(protocol: Relax, triclinic: bool = False,
     elif protocol.cell != "fixed":
         msg = f"unknown cell mode {protocol.cell!r}"
         raise ValueError(msg)
-    ftol = protocol.fmax / math.sqrt(3.0)
+    ftol = protocol.fmax  # norm max = the largest per-atom |F|, as ASE's fmax
     before, after = fire_lines(species) if style == "fire" else ([], [])
     lines += [
         f"min_style {style}",
