@@ -55,3 +55,28 @@ def test_band_yaml_roundtrip(phonons, tmp_path):
     back = read_band_yaml(tmp_path / "band.yaml.zip")
     assert np.allclose(back.frequencies, bands.frequencies, atol=1e-4)
     assert np.allclose(back.distances, bands.distances, atol=1e-5)
+
+
+def test_figS3_panel_c_is_the_authors_third_band_file():
+    """Panel (c) draws the authors' band_(c).yaml (not a DOS); without it, it says so; the DOS is
+    an extra panel of this project's."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import numpy as np
+
+    from bzs_repro.analysis.phonons import Bands
+    from bzs_repro.figures.figS3 import make_figS3
+
+    d = np.linspace(0, 1, 11)
+    mk = lambda f: Bands(d, np.outer(d, [f, 2 * f]), [0.0, 1.0], ["G", "X"], [11])
+    bands = {"low": mk(1.0), "full": mk(1.1)}
+    doses = {"low": (np.linspace(0, 3, 5), np.ones(5))}
+    fig = make_figS3(bands, doses, "paper", "smoke", {"c": mk(3.0)})
+    ax_c = fig.axes[2]
+    assert ax_c.get_title() == "authors' band_(c).yaml"
+    ys = np.concatenate([ln.get_ydata() for ln in ax_c.get_lines() if len(ln.get_ydata()) == 11])
+    assert ys.max() == pytest.approx(6.0)  # the (c) file's highest mode, 2 x 3.0 THz
+    assert fig.axes[3].get_title() == "DOS (this project)"
+    fig = make_figS3(bands, doses, "paper", "smoke", {})
+    assert "not\navailable here" in " ".join(t.get_text() for t in fig.axes[2].texts)

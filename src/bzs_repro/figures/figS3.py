@@ -53,26 +53,35 @@ def panel_dos(ax, doses: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
     ax.legend(fontsize=5, frameon=False)
 
 
-def make_figS3(
-    bands: dict, doses: dict, data: str, scale: str, overlay=None, overlay_label: str = ""
-):
-    """(a), (b): dispersions of the first two models in ``bands``; (c): DOS of all."""
+def make_figS3(bands: dict, doses: dict, data: str, scale: str, authors: dict | None = None):
+    """(a), (b): dispersions of the first two models in ``bands`` with the authors' band data
+    of that panel dashed (``authors['a'|'b']``); (c): the authors' third band file
+    (``authors['c']``, Fig. S3c) or a note that it is not available; then the DOS of the models
+    (an extra panel of this project's, not one of the paper's)."""
     import matplotlib.pyplot as plt
 
+    authors = authors or {}
     plt.rcParams.update({"font.size": 7})
-    fig, axes = plt.subplots(1, 3, figsize=(10.0, 3.2), constrained_layout=True,
-                             gridspec_kw={"width_ratios": [2, 2, 1]})  # fmt: skip
+    fig, axes = plt.subplots(1, 4, figsize=(12.5, 3.2), constrained_layout=True,
+                             gridspec_kw={"width_ratios": [2, 2, 2, 1]})  # fmt: skip
     names = list(bands)
     colors = ("#2c3e50", "#e67e22")
     for i, ax in enumerate(axes[:2]):
         if i < len(names):
-            panel_dispersion(
-                ax, bands[names[i]], colors[i], names[i], overlay if i == 0 else None, overlay_label
-            )
+            panel_dispersion(ax, bands[names[i]], colors[i], names[i], authors.get("ab"[i]),
+                             f"authors (Fig. S3{'ab'[i]})")  # fmt: skip
             ax.set_title(names[i], fontsize=7)
         panel_label(ax, "ab"[i])
-    panel_dos(axes[2], doses)
+    if authors.get("c") is not None:
+        panel_dispersion(axes[2], authors["c"], "#555555", "authors (Fig. S3c)")
+        axes[2].set_title("authors' band_(c).yaml", fontsize=7)
+    else:
+        axes[2].text(0.5, 0.5, "Fig. S3c: the authors'\nband_(c).yaml is not\navailable here",
+                     ha="center", va="center", transform=axes[2].transAxes, fontsize=7)  # fmt: skip
+        axes[2].set_xticks([])
     panel_label(axes[2], "c")
+    panel_dos(axes[3], doses)
+    axes[3].set_title("DOS (this project)", fontsize=7)
     ymin = min(min(b.min_frequency for b in bands.values()), 0) - 0.2
     ymax = max(b.max_frequency for b in bands.values()) * 1.05
     for ax in axes:

@@ -1,7 +1,9 @@
 # ruff: noqa: N999  (module named after the paper target figS3, as the target loader expects)
 """Fig. S3 target: phonon dispersion of crystalline Pnma BaZrS3 (phonopy).
 
-- paper mode: the paper's low-energy ACE (a) and full-dataset ACE (b), DOS (c); the
+- paper mode: the paper's low-energy ACE (a) and full-dataset ACE (b); panel (c) is the
+  authors' third band file (band_(c).yaml), drawn when it is available; the DOS of the
+  models is an extra panel (this project's, not the paper's); the
   crystal must have no imaginary modes beyond ``imaginary_tol_THz``;
 - surrogate mode: the surrogate low-energy ACE (a) against its own reference, CHGNet (b);
 - the authors' band data (registry phonon-band-a/b/c) is overlaid on (a) when available.
@@ -28,24 +30,24 @@ def _phonons(run, name: str, calc, cfg: dict):
     return crystal, bands, dos(ph, tuple(cfg["dos_mesh"]), float(cfg["dos_sigma_THz"]))
 
 
-def _authors_bands(run):
-    """The authors' Fig. S3a band data via the registry, or None (with a note)."""
+def _authors_bands(run, panel: str):
+    """The authors' band data of Fig. S3 panel ``panel`` (registry phonon-band-<panel>,
+    phonon/band_(<panel>).yaml.zip), or None (with a note)."""
     from bzs_repro.data.registry import DataUnavailableError, default_registry
 
+    name, file = f"phonon-band-{panel}", f"phonon/band_({panel}).yaml.zip"
     try:
-        path = default_registry().fetch("phonon-band-a")
+        path = default_registry().fetch(name)
     except (DataUnavailableError, OSError, KeyError) as err:
         why = "not in the offline mirror or cache, and not downloadable here"
         why = why if "cannot obtain" in str(err) else str(err)
-        run.note(
-            f"Authors' phonon band data (phonon/band_(a).yaml.zip) unavailable ({why}): no overlay in Fig. S3."
-        )
+        run.note(f"Authors' phonon band data of Fig. S3{panel} ({file}) unavailable ({why}).")
         return None
-    run.add_input("authors band (a)", path)
+    run.add_input(f"authors band ({panel})", path)
     try:
         return read_band_yaml(path)
     except Exception as err:  # noqa: BLE001  (a format surprise must not sink the figure)
-        run.note(f"Authors' band data could not be read ({err}); no overlay.")
+        run.note(f"Authors' band data {file} could not be read ({err}).")
         return None
 
 
@@ -91,6 +93,6 @@ def run(run, cfg: dict) -> None:
         run.record("figS3.band_rms_difference_THz", rms)
         run.note(f"{names[0]} vs {names[1]}: RMS difference of the dispersions {rms:.2f} THz; highest "
                  f"frequency {f0.max():.2f} vs {f1.max():.2f} THz.")  # fmt: skip
-    overlay = _authors_bands(run)
-    fig = make_figS3(bands, doses, data_mode, scale, overlay, "authors (Fig. S3a)")
+    authors = {k: _authors_bands(run, k) for k in "abc"}
+    fig = make_figS3(bands, doses, data_mode, scale, authors)
     run.save_figure(fig, "figS3")
