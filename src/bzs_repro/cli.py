@@ -75,18 +75,24 @@ def _one_line(exc: BaseException) -> str:
 
 def _writable_out(out: Path) -> Path:
     """``out`` as a results folder that can be written (ValueError naming it otherwise)."""
-    import os
-
     if out.exists() and not out.is_dir():
         msg = f"--out {out} is a file, not a folder"
         raise ValueError(msg)
-    probe = out
+    _check_writable(out, out)
+    return out
+
+
+def _check_writable(out: Path, start: Path) -> None:
+    """The nearest existing folder at or above ``start`` must be writable (ValueError naming
+    ``--out``): what will be created below it can then be written."""
+    import os
+
+    probe = start
     while not probe.exists():
         probe = probe.parent
     if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
         msg = f"--out {out}: {probe} is not a writable folder"
         raise ValueError(msg)
-    return out
 
 
 def _report(results: Path, expectations: Path | None) -> int:
@@ -164,26 +170,28 @@ def _cmd_targets(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
 def _positive(text: str) -> float:
     """argparse type: a finite number > 0 (lattice lengths, thicknesses, boxes in Angstrom)."""
     import math
 
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    x = _number(text)
     if not math.isfinite(x) or x <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be a finite number > 0")
     return x
 
 
 def _finite(text: str) -> float:
+    """argparse type: a finite angle within +-360 degrees."""
     import math
 
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    x = _number(text)
     if not math.isfinite(x) or abs(x) > 360:
         raise argparse.ArgumentTypeError(f"{text!r} must be a finite angle within +-360 degrees")
     return x
@@ -191,17 +199,10 @@ def _finite(text: str) -> float:
 
 def _out_file(path: Path) -> Path:
     """``--out`` of a build: a file path (not a folder) in a writable folder."""
-    import os
-
     if path.is_dir():
         msg = f"--out {path} is a folder; give a file name, e.g. {path / 'cell.extxyz'}"
         raise ValueError(msg)
-    parent = path.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        msg = f"--out {path}: {parent} is not a writable folder"
-        raise ValueError(msg)
+    _check_writable(path, path.parent)
     return path
 
 

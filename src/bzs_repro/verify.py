@@ -283,6 +283,13 @@ def headline(rows: list[Row]) -> str:
             f"numbers not compared, {n['NOT RUN'] + n['N/A']} not run here).")  # fmt: skip
 
 
+def _has_surrogate(runs: list[dict], rows: list[Row]) -> bool:
+    """A run in surrogate mode, or a surrogate-derived number: the report says so loudly."""
+    return any(r["data"] == "surrogate" for r in runs) or any(
+        r.exp.surrogate_derived and r.value is not None for r in rows
+    )
+
+
 def _rows_by_section(rows: list[Row]) -> list[tuple[str, list[Row]]]:
     return [(title, [r for r in rows if r.exp.kind == kind]) for kind, title in SECTIONS]
 
@@ -303,7 +310,7 @@ def write_markdown(results: Path, rows: list[Row], status: int, reasons: list[st
     ]
     lines += [f"- {x}" for x in reasons[:20]] + ([""] if reasons else [])
     runs = targets_run(results)
-    if any(r["data"] == "surrogate" for r in runs) or any(r.exp.surrogate_derived and r.value is not None for r in rows):
+    if _has_surrogate(runs, rows):
         lines += [
             ("> **SURROGATE NUMBERS.** Some numbers come from this project's surrogate (a "
              "CHGNet-labelled re-enactment of the paper's workflow). They are NOT the paper's, are "
@@ -374,7 +381,7 @@ def write_html(results: Path, rows: list[Row], status: int, reasons: list[str]) 
     if reasons:
         out.append("<ul>" + "".join(f"<li>{esc(x)}</li>" for x in reasons[:20]) + "</ul>")
     runs = targets_run(results)
-    if any(r["data"] == "surrogate" for r in runs) or any(r.exp.surrogate_derived and r.value is not None for r in rows):
+    if _has_surrogate(runs, rows):
         out.append("<p class='banner'>SURROGATE NUMBERS: some numbers are this project's "
                    "re-enactment (CHGNet reference), NOT the paper's; they are shown as SURROGATE and "
                    "never compared with the paper's values.</p>")  # fmt: skip
