@@ -18,7 +18,7 @@ def _files(folder: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*")}
 
 
-def _check(capsys, argv: list[str], needle: str, folder: Path, code: int | None = None) -> None:
+def _check(capsys, argv: list[str], needle: str | list[str], folder: Path, code: int | None = None) -> None:
     before = _files(folder)
     got = main(argv)
     err = [ln for ln in capsys.readouterr().err.strip().splitlines() if ln.strip()]
@@ -27,7 +27,8 @@ def _check(capsys, argv: list[str], needle: str, folder: Path, code: int | None 
         assert got == code
     assert len(err) == 1, err
     assert "Traceback" not in err[0]
-    assert needle in err[0], (needle, err[0])
+    for want in [needle] if isinstance(needle, str) else needle:
+        assert want in err[0], (want, err[0])
     assert _files(folder) == before, "something new or half-written was left"
 
 
@@ -202,3 +203,57 @@ def test_read_only_out(tmp_path, capsys):
         _check(capsys, ["run", "figS3", "--out", str(ro / "results")], "not a writable folder", ro)
     finally:
         ro.chmod(0o700)
+
+
+def _cut_after(text: str, marker: str) -> str:
+    return text[: text.index(marker)]
+
+
+SURROGATE_YAML = Path(__file__).parents[1] / "data" / "fixtures" / "surrogate" / "ace-low-energy.yaml"
+BAD_POTENTIALS = [
+    (lambda t: "", "the file is empty"),
+    (lambda t: t[: len(t) // 2], "truncated"),  # cut mid-line: broken YAML or a lost block
+    (lambda t: _cut_after(t, "  - speciesblock: S Ba\n"), "no species block 'S Ba'"),
+    (lambda t: _cut_after(t, "    radcoefficients:"), "lacks radcoefficients"),
+    (lambda t: t.replace("Zr", "Ti"), "no Zr (holds Ba, S, Ti"),
+    (lambda t: "- just\n- a list\n", "no key/value mapping"),
+    (lambda t: "species: [\n", "not a readable YAML file at line"),
+    (lambda t: "\x00\x01garbage: [", "not a readable YAML file"),
+    (lambda t: "global: {}\n", "no 'species' blocks"),
+]
+
+
+@pytest.mark.parametrize(("damage", "needle"), BAD_POTENTIALS)
+def test_bad_potential_file_is_refused_before_any_work(tmp_path, capsys, monkeypatch, damage, needle):
+    """A damaged potential of the project's own (surrogate mode; the paper's files are checked
+    by sha256): one line naming the file, exit 2, no results folder."""
+    from bzs_repro import paths
+
+    root = tmp_path / "root"
+    data = root / "data"
+    data.mkdir(parents=True)
+    real = paths.data_dir()
+    for item in real.iterdir():
+        if item.name != "fixtures":
+            (data / item.name).symlink_to(item)
+    (data / "fixtures").mkdir()
+    for item in (real / "fixtures").iterdir():
+        if item.name != "surrogate":
+            (data / "fixtures" / item.name).symlink_to(item)
+    sur = data / "fixtures" / "surrogate"
+    sur.mkdir()
+    for item in SURROGATE_YAML.parent.iterdir():
+        if item.suffix not in (".yace", ".yaml"):
+            (sur / item.name).symlink_to(item)
+    (sur / "ace-full-dataset.yaml").symlink_to(SURROGATE_YAML.parent / "ace-full-dataset.yaml")
+    bad = sur / "ace-low-energy.yaml"
+    bad.write_bytes(damage(SURROGATE_YAML.read_text()).encode("latin-1", "replace"))
+    (root / "reproduce").symlink_to(paths.reproduce_dir())
+    monkeypatch.setenv("BZS_REPRO_ROOT", str(root))
+    paths.project_root.cache_clear()
+    try:
+        _check(capsys, ["run", "figS3", "--data", "surrogate", "--out", str(tmp_path / "out")],
+               [f"potential {bad}: ", needle], tmp_path, code=2)  # fmt: skip
+    finally:
+        monkeypatch.delenv("BZS_REPRO_ROOT")
+        paths.project_root.cache_clear()

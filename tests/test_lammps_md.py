@@ -160,3 +160,34 @@ def test_standalone_decks_run_as_files(le, paper_calc, relaxed_crystal, tmp_path
     ]  # fmt: skip
     assert (tmp_path / "final.data").is_file()
     assert (tmp_path / "relaxed.data").is_file()
+
+
+def test_two_mpi_ranks_integrate_like_one(le, paper_calc, relaxed_crystal, tmp_path, monkeypatch):
+    """run_md on 2 MPI ranks (mpiexec, native pair_style pace, domain decomposition) follows
+    the 1-rank trajectory of 160 atoms over 100 NVT steps to round-off (energies to 1e-8
+    eV/atom), writes its checkpoint as rank 0 only, and a 1-rank run resumes from it."""
+    import shutil
+
+    from conftest import need_ml_pace
+
+    need_ml_pace(le)
+    if shutil.which("mpiexec") is None:
+        pytest.skip("no mpiexec (Debian: mpich)")
+    atoms = relaxed_crystal.repeat((2, 2, 2))
+    proto = MDProtocol((MDStage("nvt", "nvt", 0.2, 600.0),), dt_fs=2.0, thermo_every=20,
+                       checkpoint_every=40, initial_T_K=600.0, seed=4)  # fmt: skip
+    one = le.run_md(atoms, paper_calc, proto, progress=False)
+    monkeypatch.setenv(le.RANKS_ENV, "2")
+    two = le.run_md(atoms, paper_calc, proto, workdir=tmp_path / "mpi", progress=False)
+    e1 = np.array([r["epot_eV_atom"] for r in one.thermo])
+    e2 = np.array([r["epot_eV_atom"] for r in two.thermo])
+    assert len(e2) == len(e1) == 5
+    np.testing.assert_allclose(e2, e1, rtol=0, atol=1e-8)
+    assert np.ptp(e1) > 1e-3  # the atoms moved: the comparison is not of a static state
+    np.testing.assert_allclose(two.atoms.positions, one.atoms.positions, atol=1e-6)
+    assert (tmp_path / "mpi" / "checkpoint.ckpt" / "state.json").is_file()
+    grid = [ln for ln in (tmp_path / "mpi" / "log.lammps").read_text().splitlines() if "processor grid" in ln]
+    assert grid and np.prod([int(t) for t in grid[0].split()[:5:2]]) == 2, grid  # 2 ranks ran
+    monkeypatch.setenv(le.RANKS_ENV, "1")
+    again = le.run_md(atoms, paper_calc, proto, workdir=tmp_path / "mpi", progress=False)
+    assert again.resumed_from_step == 100

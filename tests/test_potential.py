@@ -21,3 +21,25 @@ def test_recursive_yace_evaluator_equals_the_yaml_evaluator(paper_calc, relaxed_
     np.testing.assert_allclose(a.get_forces(), b.get_forces(), atol=1e-10)
     np.testing.assert_allclose(a.get_stress(), b.get_stress(), atol=1e-12)
     assert np.abs(b.get_forces()).max() > 0.1
+
+
+def test_complete_potentials_pass_the_file_check(tmp_path):
+    """The paper's YAML, the surrogates and their .yace forms are accepted; a .yace cut after
+    its embeddings is refused, naming the file."""
+    from bzs_repro.potential import (
+        PotentialFileError,
+        check_potential_file,
+        potential_path,
+        surrogate_path,
+        yace_file,
+    )
+
+    for path in (potential_path("low-energy", "paper"), surrogate_path("low-energy"),
+                 surrogate_path("full-dataset")):  # fmt: skip
+        assert check_potential_file(path) == path
+        assert check_potential_file(yace_file(path, tmp_path)).suffix == ".yace"
+    text = yace_file(surrogate_path("low-energy"), tmp_path).read_text()
+    cut = tmp_path / "cut.yace"
+    cut.write_text(text[: text.index("bonds:")])
+    with pytest.raises(PotentialFileError, match=rf"{cut}: .yace without bonds, functions"):
+        check_potential_file(cut)

@@ -376,3 +376,16 @@ def test_broken_cn_cutoff_in_the_analysis_fails_the_report(paper_mirror, tmp_pat
     assert broken != pytest.approx(good, abs=0.01)
     write_run(res, "fig2", {"fig2.authors_model.cn_zr_mean": broken})
     assert [r.status for r in evaluate(res, exps)] == ["FAIL"]
+
+
+def test_runs_table_says_resumed_only_for_resumed_runs(tmp_path):
+    """provenance 'resumed' is the list of resumed MD runs: [] is a run from scratch."""
+    out = tmp_path / "r"
+    write_run(out, "fig2", {"fig2.density_ratio": 0.9}, resumed=[])
+    write_run(out, "fig4", {"fig4.cn_zr_mean": 5.8},
+              resumed=[{"label": "relax", "from_step": 20, "earlier_wall_s": 3.0}])  # fmt: skip
+    verify(out, EXP)
+    runs = {ln.split("|")[1].strip(): ln for ln in (out / "report.md").read_text().splitlines()
+            if ln.startswith("| fig")}  # fmt: skip
+    assert runs["fig2"].rstrip(" |").endswith("| ok")
+    assert runs["fig4"].rstrip(" |").endswith("ok (resumed)")

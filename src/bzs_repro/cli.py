@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -30,8 +31,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 2
     out = _writable_out(Path(args.out))
     data, reason = resolve_data_mode(args.data)
+    if data == "surrogate":  # the project's own files: checked before any work (paper: sha256)
+        from bzs_repro.potential import PAPER_POTENTIALS, potential_path
+
+        for variant in PAPER_POTENTIALS:
+            potential_path(variant, data)
     print(f"data mode: {data} ({reason})", file=sys.stderr)
     engine, engine_reason = _resolve_engine(args.engine)
+    if args.ranks is not None:
+        if engine != "lammps" and args.ranks > 1:
+            msg = f"--ranks {args.ranks} needs the LAMMPS engine (engine here: {engine})"
+            raise ValueError(msg)
+        from bzs_repro.engines.lammps_engine import RANKS_ENV
+
+        os.environ[RANKS_ENV] = str(args.ranks)
+        engine_reason += f", {args.ranks} MPI rank(s) per MD run"
     print(f"engine: {engine} ({engine_reason})", file=sys.stderr)
     settings = RunSettings(args.scale, data, engine, out, reason, engine_reason)
     failed = []
@@ -187,6 +201,13 @@ def _positive(text: str) -> float:
     return x
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1 (MPI ranks)."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number >= 1")
+    return int(text)
+
+
 def _finite(text: str) -> float:
     """argparse type: a finite angle within +-360 degrees."""
     import math
@@ -238,6 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--engine", choices=["ase", "lammps", "auto"], default="ase",
                    help="ase (default: the engine the recorded smoke values belong to), lammps, or "
                    "auto (native LAMMPS + ML-PACE when built, else ase)")  # fmt: skip
+    r.add_argument("--ranks", type=_positive_int, default=None, metavar="N",
+                   help="MPI ranks of each LAMMPS MD run (--engine lammps, native ML-PACE; "
+                   "threads per rank: OMP_NUM_THREADS)")  # fmt: skip
     r.add_argument("--out", default="results", help="results folder (default: results)")
     r.add_argument("--verify", action="store_true",
                    help="write the report after running; the exit status is then verify's")  # fmt: skip

@@ -323,7 +323,7 @@ def write_markdown(results: Path, rows: list[Row], status: int, reasons: list[st
         if r["failed"]:
             status_txt = f"latest run FAILED: {r['failed']}" + (" (earlier results shown)" if r["earlier_results"] else "")
         else:
-            status_txt = "ok" + (" (resumed)" if r.get("resumed") not in (None, "-", False) else "")
+            status_txt = "ok" + (" (resumed)" if r.get("resumed") and r.get("resumed") != "-" else "")
         eng = r["engine"] + (f" ({r['engine_detail']})" if r.get("engine_detail") not in (None, "-", "") else "")
         lines.append(f"| {r['target']} | {r['scale']} | {r['data']} | {eng} | {r['wall_time_s']} | {status_txt} |")
     for r in runs:

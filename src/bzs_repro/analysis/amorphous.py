@@ -12,12 +12,15 @@ from bzs_repro.structures.crystal import density_g_cm3
 
 ZR_CLASSES = (4, 5, 6, 7)  # Zr CN classes whose mean Zr-S bond the paper reports
 SS_CLOSE_A = 3.0  # S-S "close contact" (Angstrom): the crystal's shortest S-S is ~3.5 A
+# S-S *bond* (Angstrom): S2 / polysulfide S-S is 2.0-2.1 A, the crystal's shortest S-S ~3.4 A;
+# 2.4 A sits in the gap between the two, so a bonded S is a sign of decomposition (S-S bonding)
+SS_BOND_A = 2.4
 
 
 def structure_summary(atoms: Atoms, backend: str = "ovito") -> dict:
     """Density (g/cm3), CN of Zr (S within 3.1 A) and Ba (S within 3.8 A) with fractions,
     mean Zr-S / Ba-S bond lengths (Angstrom) overall and per Zr CN class, and S-S close
-    contacts per S atom. ``backend``: 'ovito' (the paper's) or 'ase' (cross-check)."""
+    contacts per S atom, and the fraction of S atoms bonded to another S (closer than SS_BOND_A). ``backend``: 'ovito' (the paper's) or 'ase' (cross-check)."""
     find = {"ovito": ovito_bonds, "ase": bonds}.get(backend)
     if find is None:
         msg = f"backend must be 'ovito' or 'ase', not {backend!r}"
@@ -37,6 +40,7 @@ def structure_summary(atoms: Atoms, backend: str = "ovito") -> dict:
         "cn_ba_fractions": ba.cn_fractions(),
         "bas_bond_mean_A": ba.mean_length,
         "ss_close_per_S": float(ss.cn.mean()),  # S neighbours closer than SS_CLOSE_A per S
+        "ss_bonded_fraction": float((bonds(atoms, "S", "S", SS_BOND_A).cn > 0).mean()),
     }
     for k in ZR_CLASSES:
         out[f"zrs_bond_cn{k}_A"] = by_cn.get(k, float("nan"))

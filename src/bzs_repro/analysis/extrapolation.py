@@ -41,11 +41,13 @@ def build_active_set(calc, configs: list[Atoms], path: Path) -> Path:
     import pyace.activelearning as al
     from pyace import PyACECalculator
 
+    from bzs_repro.potential import load_pyace
+
     path = Path(path)
     # B-projections need the B-basis (the YAML): the project's calculators evaluate the
     # C-tilde form (.yace) with the recursive evaluator, which has no B-projections
     if getattr(calc, "bzs_potential_path", None) is not None:
-        calc = PyACECalculator(str(calc.bzs_potential_path))
+        calc = load_pyace(calc.bzs_potential_path, PyACECalculator)
     proj = al.compute_B_projections(calc, configs)
     for k, v in proj.items():
         if v.shape[0] < v.shape[1]:
@@ -65,7 +67,9 @@ def per_atom_gamma(atoms: Atoms, potential_path: Path, active_set_path: Path) ->
     """Extrapolation grade gamma of every atom of ``atoms`` (dimensionless)."""
     from pyace import PyACECalculator
 
-    calc = PyACECalculator(str(potential_path))
+    from bzs_repro.potential import load_pyace
+
+    calc = load_pyace(potential_path, PyACECalculator)
     calc.set_active_set(str(active_set_path))
     x = atoms.copy()
     x.calc = calc

@@ -73,6 +73,7 @@ __all__ = [
     "SimulationFailed",
     "lammps_status",
     "load_lammps",
+    "mpi_ranks",
     "relax",
     "run_md",
     "single_point",
@@ -83,6 +84,32 @@ __all__ = [
 
 class LammpsUnavailable(RuntimeError):
     """The LAMMPS python module cannot be loaded (with the reason and the fix)."""
+
+
+RANKS_ENV = "BZS_REPRO_LAMMPS_RANKS"
+WORKER_ENV = "BZS_REPRO_MPI_WORKER"  # set by the launcher in the ranks it starts
+
+
+def _mpi_rank() -> int:
+    """This process's MPI rank as the launcher states it (MPICH/Hydra, Open MPI, PMIx, Slurm)."""
+    for var in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID"):
+        if os.environ.get(var, "").isdigit():
+            return int(os.environ[var])
+    return 0
+
+
+def _writer() -> bool:
+    """Whether this process writes files (rank 0 of an MPI worker group, or not under MPI)."""
+    return not os.environ.get(WORKER_ENV) or _mpi_rank() == 0
+
+
+def mpi_ranks() -> int:
+    """MPI ranks for ``run_md`` (BZS_REPRO_LAMMPS_RANKS, default 1; ``--ranks`` of the CLI)."""
+    raw = os.environ.get(RANKS_ENV, "").strip() or "1"
+    if not raw.isdigit() or int(raw) < 1:
+        msg = f"{RANKS_ENV}={raw!r} must be a whole number >= 1"
+        raise ValueError(msg)
+    return int(raw)
 
 
 def _mpich_wheel_lib(name: str = "libmpi.so.12") -> Path | None:
@@ -289,13 +316,14 @@ class LammpsSession:
         self.calls = 0
         try:
             self.pair = _pair_mode(self.lmp, calc)
-            data = self.dir / "start.data"
+            # under MPI only rank 0 reads the data file: the other ranks write theirs privately
+            data = (self.dir if _writer() else Path(self._tmp.name)) / "start.data"
             self.write_data(atoms, data, velocities)
             yace = None
             if self.pair == "pace":
                 yace = str(yace_file(calc.bzs_potential_path))
             self.yace = yace
-            if workdir:
+            if workdir and _writer():
                 self._link_potential(calc)
             self.setup = decks.setup_lines(str(data), self.pair, self.species, yace,
                                            cutoff_A=_cutoff(calc), thermo_every=thermo_every)  # fmt: skip
@@ -520,6 +548,13 @@ def run_md(atoms: Atoms, calc, protocol: MDProtocol, workdir: Path | None = None
     """
     from tqdm.auto import tqdm
 
+    ranks = mpi_ranks()
+    if ranks > 1 and not os.environ.get(WORKER_ENV):
+        from bzs_repro.engines import lammps_mpi
+
+        return lammps_mpi.run_md(atoms, calc, protocol, ranks, workdir=workdir, progress=progress,
+                                 label=label, trajectory_every=trajectory_every)  # fmt: skip
+    writer = _writer()
     t0 = time.time()
     atoms = atoms.copy()
     n0 = len(atoms)
@@ -532,26 +567,27 @@ def run_md(atoms: Atoms, calc, protocol: MDProtocol, workdir: Path | None = None
         atoms, state = loaded
         start_step = int(state["step"])
         thermo = state["thermo"]
-        checkpoint.trim_trajectory(wd, state.get("trajectory_bytes"))
+        if writer:
+            checkpoint.trim_trajectory(wd, state.get("trajectory_bytes"))
         log.info("%s: resuming from step %d (checkpoint in %s)", label, start_step, wd)
     else:
         rng = np.random.default_rng(protocol.seed)
         initial_velocities(atoms, protocol, rng)
-        if wd and trajectory_every:
+        if wd and trajectory_every and writer:
             checkpoint.trim_trajectory(wd, 0)  # a trajectory without checkpoint
     total = protocol.total_steps
     triclinic = True if protocol.barostat == "tri" else None
     with session(
         atoms, calc, workdir=wd, thermo_every=protocol.thermo_every, triclinic=triclinic
     ) as s:
-        if wd:
+        if wd and writer:
             (wd / "in.md.lammps").write_text(
                 decks.md_deck(
                     protocol, "start.data", s.species, "pace", "potential.yace", s.triclinic
                 )
             )
         s.command([f"timestep {protocol.dt_fs / 1000.0:.6g}", f"reset_timestep {start_step}"])
-        bar = tqdm(total=total, initial=start_step, desc=label, unit="step", disable=not progress,
+        bar = tqdm(total=total, initial=start_step, desc=label, unit="step", disable=not (progress and writer),
                    mininterval=2.0, dynamic_ncols=True)  # fmt: skip
         try:
             for stage, step, n_stage, done in protocol.stages_from(start_step):
@@ -574,9 +610,11 @@ def run_md(atoms: Atoms, calc, protocol: MDProtocol, workdir: Path | None = None
                     bar.update(chunk)
                     bar.set_postfix(stage=stage.name, T=f"{row['T_K']:.0f}K",
                                     rho=f"{row['density_g_cm3']:.3f}")  # fmt: skip
-                    if wd and trajectory_every and gstep % trajectory_every < chunk:
+                    if not (wd and writer):
+                        continue
+                    if trajectory_every and gstep % trajectory_every < chunk:
                         write(wd / checkpoint.TRAJECTORY, cur, format="extxyz", append=True)
-                    if wd and (gstep % protocol.checkpoint_every < chunk or gstep == total):
+                    if gstep % protocol.checkpoint_every < chunk or gstep == total:
                         checkpoint.save(wd, cur, {"fingerprint": fp, "step": gstep, "engine": "lammps",
                                                   "thermo": thermo, "wall_s": time.time() - t0,
                                                   "trajectory_bytes": checkpoint.trajectory_size(wd)})  # fmt: skip

@@ -1,0 +1,136 @@
+"""Fig. 2 melt-quench at slower rates: when and why does the liquid decompose (S-S bonding)?
+
+    python benchmarks/study_fig2_decomposition.py VARIANT [VARIANT ...] [--out DIR]
+    python benchmarks/study_fig2_decomposition.py --list
+
+Each variant is one MD protocol on the 640-atom start of the issue (4x4x2 Pnma cells strained
+into a cube), run with the project's engines; a frame every ``frame_ps`` is analysed for the
+S-S bonded fraction (S atoms with another S closer than SS_BOND_A), CN(Zr) (S within 3.1 A)
+and density, so the moment the decomposition starts is visible. Output: DIR/VARIANT.csv
+(time series) and DIR/summary.csv (last frame). Not a test: minutes to tens of minutes each
+(native LAMMPS + ML-PACE: --engine lammps with BZS_REPRO_LAMMPS_PREFIX set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from pathlib import Path
+
+from bzs_repro.analysis.amorphous import SS_BOND_A, structure_summary
+from bzs_repro.analysis.meltquench import meltquench_protocol
+from bzs_repro.engines import get_engine
+from bzs_repro.potential import calculator
+from bzs_repro.protocols import MDProtocol, MDStage, quench_time_ps
+from bzs_repro.structures.amorphous import start_configuration
+from bzs_repro.structures.crystal import relax_crystal
+
+BASE = {  # the issue's run: fig2 smoke settings changed to 640 atoms, 1e14 K/s
+    "n_atoms": 640, "crystal_reps": [4, 4, 2], "start_box": "cubic", "T_melt_K": 3500.0,
+    "T_liquid_K": 3000.0, "T_final_K": 300.0, "pressure_GPa": 0.0, "dt_fs": 2.0,
+    "tdamp_fs": 100.0, "pdamp_fs": 1000.0, "barostat": "iso", "melt_ps": 4.0, "liquid_ps": 4.0,
+    "quench_rate_K_per_s": 1e14, "equil_ps": 6.0, "seed": 1, "thermo_every": 50,
+    "checkpoint_every": 500,
+}  # fmt: skip
+
+
+def _hot(cfg: dict, ensemble: str, T: float, ps: float) -> MDProtocol:
+    st = (MDStage("hold", ensemble, ps, T, pressure_GPa=0.0),)
+    return MDProtocol(st, dt_fs=cfg["dt_fs"], tdamp_fs=cfg["tdamp_fs"], pdamp_fs=cfg["pdamp_fs"],
+                      seed=cfg["seed"], thermo_every=50, checkpoint_every=500, initial_T_K=T,
+                      barostat="iso")  # fmt: skip
+
+
+VARIANTS = {
+    # the liquid stages of the issue's protocol: NVT 3500 K melt, then NPT 3000 K, 0 GPa
+    "npt3000": lambda c: _hot(c, "npt", 3000.0, 8.0),
+    "nvt3000": lambda c: _hot(c, "nvt", 3000.0, 8.0),  # at the start's (crystal) density
+    "npt2500": lambda c: _hot(c, "npt", 2500.0, 8.0),
+    "npt2000": lambda c: _hot(c, "npt", 2000.0, 8.0),
+    "npt3000-full": lambda c: _hot(c, "npt", 3000.0, 8.0),  # full-dataset potential
+    # whole melt-quench protocols
+    "issue-1e14": lambda c: meltquench_protocol(c),
+    "issue-1e15": lambda c: meltquench_protocol(c, 1e15),
+}
+
+
+def _protocol(name: str, cfg: dict) -> MDProtocol:
+    if name in VARIANTS:
+        return VARIANTS[name](cfg)
+    # "mq:T_LIQ:RATE[:MELT_PS]": NVT melt at T_LIQ, NPT quench from T_LIQ at RATE (K/s)
+    if name.startswith("mq:"):
+        parts = name.split(":")[1:]
+        t_liq, rate = float(parts[0]), float(parts[1])
+        melt = float(parts[2]) if len(parts) > 2 else 4.0
+        st = (MDStage("melt", "nvt", melt, t_liq),
+              MDStage("quench", "npt", quench_time_ps(t_liq, 300.0, rate), t_liq, 300.0),
+              MDStage("equilibrate", "npt", cfg["equil_ps"], 300.0))  # fmt: skip
+        return MDProtocol(st, dt_fs=cfg["dt_fs"], tdamp_fs=cfg["tdamp_fs"],
+                          pdamp_fs=cfg["pdamp_fs"], seed=cfg["seed"], thermo_every=50,
+                          checkpoint_every=500, initial_T_K=t_liq, barostat="iso")  # fmt: skip
+    msg = f"unknown variant {name!r}; known: {', '.join(VARIANTS)} or mq:T_LIQ:RATE[:MELT_PS]"
+    raise SystemExit(msg)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("variants", nargs="*")
+    p.add_argument("--list", action="store_true")
+    p.add_argument("--engine", default="lammps")
+    p.add_argument("--data", default="paper")
+    p.add_argument("--frame-ps", type=float, default=0.5)
+    p.add_argument("--out", type=Path, default=Path("results/study-fig2"))
+    a = p.parse_args(argv)
+    if a.list or not a.variants:
+        print("\n".join([*VARIANTS, "mq:T_LIQ:RATE[:MELT_PS]"]))
+        return 0
+    from ase.io import read
+
+    engine = get_engine(a.engine)
+    a.out.mkdir(parents=True, exist_ok=True)
+    for name in a.variants:
+        cfg = dict(BASE)
+        variant = "full-dataset" if name.endswith("-full") else "low-energy"
+        calc = calculator(variant, a.data)
+        crystal = relax_crystal(calculator("low-energy", a.data))
+        atoms = start_configuration("melted-crystal", cfg["n_atoms"], crystal=crystal,
+                                    reps=tuple(cfg["crystal_reps"]), cubic=True)  # fmt: skip
+        proto = _protocol(name, cfg)
+        every = max(1, round(a.frame_ps * 1000 / proto.dt_fs))
+        wd = a.out / name.replace(":", "_")
+        t0 = time.time()
+        res = engine.run_md(atoms, calc, proto, workdir=wd, label=name, trajectory_every=every)
+        thermo = {r["step"]: r for r in res.thermo}
+        rows = []
+        for k, frame in enumerate(read(wd / "trajectory.extxyz", index=":")):
+            step = (k + 1) * every
+            s = structure_summary(frame, backend="ase")
+            th = thermo.get(step, {})
+            rows.append({"step": step, "time_ps": step * proto.dt_fs / 1000, "stage": th.get("stage"),
+                         "T_K": round(th.get("T_K", float("nan")), 1),
+                         "density_g_cm3": round(s["density_g_cm3"], 4),
+                         "ss_bonded_fraction": round(s["ss_bonded_fraction"], 4),
+                         "cn_zr_mean": round(s["cn_zr_mean"], 3),
+                         "zrs_bond_mean_A": round(s["zrs_bond_mean_A"], 4)})  # fmt: skip
+        with open(wd.with_suffix(".csv"), "w", newline="") as fd:
+            w = csv.DictWriter(fd, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+        last = structure_summary(res.atoms, backend="ase")
+        summary = {"variant": name, "potential": variant, "engine": a.engine, "n_atoms": len(res.atoms),
+                   "wall_s": round(time.time() - t0), "density_g_cm3": round(last["density_g_cm3"], 3),
+                   "cn_zr_mean": round(last["cn_zr_mean"], 2),
+                   "cn_zr_fractions": {k: round(v, 3) for k, v in last["cn_zr_fractions"].items()},
+                   "zrs_bond_mean_A": round(last["zrs_bond_mean_A"], 3),
+                   f"ss_bonded_fraction(<{SS_BOND_A} A)": round(last["ss_bonded_fraction"], 3)}  # fmt: skip
+        with open(a.out / "summary.jsonl", "a") as fd:
+            fd.write(json.dumps(summary) + "\n")
+        print(json.dumps(summary), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
