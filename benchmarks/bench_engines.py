@@ -31,6 +31,43 @@ SIZES = {160: (2, 2, 2), 960: (4, 3, 4), 1280: (4, 4, 4), 10240: (8, 8, 8)}
 ATOM_STEPS = 32_000  # per measurement (about 5 s at ~7 000 atom-steps/s); --quick: a quarter
 
 
+def mpi_throughput(atoms, calc, ranks: int, steps: int) -> float | None:
+    """Native ``lmp`` NVE on ``ranks`` MPI ranks (mpiexec), one OpenMP thread each: atom-steps
+    per second from LAMMPS' own "Loop time" (start-up and read-in excluded); None without
+    mpiexec or a native build."""
+    import re
+    import shutil
+    import subprocess
+    import tempfile
+
+    from ase.io.lammpsdata import write_lammps_data
+
+    from bzs_repro.engines import lammps_decks as decks
+    from bzs_repro.engines.lammps_engine import _native_prefix
+    from bzs_repro.potential import MASSES, SPECIES, yace_file
+
+    prefix = _native_prefix()
+    if prefix is None or shutil.which("mpiexec") is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        a = atoms.copy()
+        a.set_masses([MASSES[x] for x in a.get_chemical_symbols()])
+        with open(f"{tmp}/start.data", "w") as fd:
+            write_lammps_data(fd, a, specorder=list(SPECIES), masses=True, units="metal")
+        lines = decks.setup_lines(f"{tmp}/start.data", "pace", SPECIES, str(yace_file(calc.bzs_potential_path)))
+        lines += ["velocity all create 300 1 dist gaussian", "fix 1 all nve", "timestep 0.001",
+                  "run 5", f"run {steps}"]  # fmt: skip
+        open(f"{tmp}/in.bench", "w").write("\n".join(lines) + "\n")
+        env = {**os.environ, "OMP_NUM_THREADS": "1"}
+        out = subprocess.run(["mpiexec", "-n", str(ranks), str(prefix / "bin" / "lmp"), "-in",
+                              f"{tmp}/in.bench", "-log", "none", "-nocite"], env=env,
+                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+    loops = re.findall(r"Loop time of ([0-9.eE+-]+) on (\d+) procs for (\d+) steps", out)
+    t, procs, n = loops[-1]
+    assert int(procs) == ranks and int(n) == steps, loops
+    return len(atoms) * steps / float(t)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="160 and 1 280 atoms, fewer steps (CI)")
@@ -74,6 +111,11 @@ def main() -> None:
                     row["ase_atom_steps_per_s"] / row["native_pace_product_atom_steps_per_s"], 3)
                 row["embedded_over_native_recursive"] = round(
                     row["ase_atom_steps_per_s"] / row["native_pace_recursive_atom_steps_per_s"], 3)
+                for ranks in (1, 2):  # the CPU image's model: MPI ranks x OpenMP threads
+                    if n >= 960:
+                        got = mpi_throughput(atoms, calc, ranks, steps)
+                        if got is not None:
+                            row[f"native_lmp_{ranks}rank_atom_steps_per_s"] = round(got, 1)
             os.environ.pop("BZS_REPRO_LAMMPS_PAIR", None)
             os.environ.pop("BZS_REPRO_PACE_ALGORITHM", None)
         rows.append(row)
@@ -92,6 +134,11 @@ def main() -> None:
               f"{r.get('lammps_bridge_atom_steps_per_s', nan):>8.0f} "
               f"{r.get('embedded_over_native_product', nan):>9.2f} "
               f"{r.get('embedded_over_native_recursive', nan):>8.2f}")  # fmt: skip
+    for r in rows:
+        if "native_lmp_2rank_atom_steps_per_s" in r:
+            one, two = r["native_lmp_1rank_atom_steps_per_s"], r["native_lmp_2rank_atom_steps_per_s"]
+            print(f"native lmp (pace recursive) {r['n_atoms']} atoms, MPI: 1 rank {one:.0f}, "
+                  f"2 ranks {two:.0f} atom-steps/s (x{two / one:.2f})")  # fmt: skip
     goal = next((r for r in rows if r["n_atoms"] == 960), {})
     if "embedded_over_native_product" in goal:
         ok = goal["embedded_over_native_product"] >= 0.8

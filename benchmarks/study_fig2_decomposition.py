@@ -23,6 +23,7 @@ from pathlib import Path
 from bzs_repro.analysis.amorphous import SS_BOND_A, structure_summary
 from bzs_repro.analysis.meltquench import meltquench_protocol
 from bzs_repro.engines import get_engine
+from bzs_repro.engines.ase_engine import SimulationFailed
 from bzs_repro.potential import calculator
 from bzs_repro.protocols import MDProtocol, MDStage, quench_time_ps
 from bzs_repro.structures.amorphous import start_configuration
@@ -71,7 +72,24 @@ def _protocol(name: str, cfg: dict) -> MDProtocol:
         return MDProtocol(st, dt_fs=cfg["dt_fs"], tdamp_fs=cfg["tdamp_fs"],
                           pdamp_fs=cfg["pdamp_fs"], seed=cfg["seed"], thermo_every=50,
                           checkpoint_every=500, initial_T_K=t_liq, barostat="iso")  # fmt: skip
-    msg = f"unknown variant {name!r}; known: {', '.join(VARIANTS)} or mq:T_LIQ:RATE[:MELT_PS]"
+    # "seq:STAGE,STAGE,...", STAGE = ENS@T x PS (hold) or ENS@T1-T2 r RATE (ramp at RATE K/s),
+    # e.g. seq:nvt@3500x4,npt@2500x8 or seq:nvt@3500x4,nvt@3500-2000r1e14,npt@2000-300r1e14,npt@300x6
+    if name.startswith("seq:"):
+        import re
+
+        stages = []
+        for k, spec in enumerate(name[4:].split(",")):
+            m = re.fullmatch(r"(nvt|npt)@([\d.]+)(?:-([\d.]+))?(?:x([\d.]+)|r([\d.e+]+))", spec)
+            if m is None:
+                raise SystemExit(f"bad stage {spec!r} in {name!r}")
+            ens, t1, t2, ps, rate = m.groups()
+            t1f, t2f = float(t1), float(t2 or t1)
+            time_ps = float(ps) if ps else quench_time_ps(t1f, t2f, float(rate))
+            stages.append(MDStage(f"s{k}-{ens}", ens, time_ps, t1f, t2f if t2 else None))
+        return MDProtocol(tuple(stages), dt_fs=cfg["dt_fs"], tdamp_fs=cfg["tdamp_fs"],
+                          pdamp_fs=cfg["pdamp_fs"], seed=cfg["seed"], thermo_every=50,
+                          checkpoint_every=500, initial_T_K=stages[0].T_start_K, barostat="iso")  # fmt: skip
+    msg = f"unknown variant {name!r}; known: {', '.join(VARIANTS)}, mq:T_LIQ:RATE[:MELT_PS], seq:..."
     raise SystemExit(msg)
 
 
@@ -82,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--engine", default="lammps")
     p.add_argument("--data", default="paper")
     p.add_argument("--frame-ps", type=float, default=0.5)
+    p.add_argument("--prerelax", action="store_true", help="300 FIRE steps at fixed cell first")
+    p.add_argument("--expand-pct", type=float, default=0.0,
+                   help="expand the start box by this volume percentage (the training data's "
+                   "NVT melts: 5-20 %%)")  # fmt: skip
     p.add_argument("--out", type=Path, default=Path("results/study-fig2"))
     a = p.parse_args(argv)
     if a.list or not a.variants:
@@ -98,14 +120,27 @@ def main(argv: list[str] | None = None) -> int:
         crystal = relax_crystal(calculator("low-energy", a.data))
         atoms = start_configuration("melted-crystal", cfg["n_atoms"], crystal=crystal,
                                     reps=tuple(cfg["crystal_reps"]), cubic=True)  # fmt: skip
+        if a.expand_pct:
+            atoms.set_cell(atoms.cell * (1 + a.expand_pct / 100) ** (1 / 3), scale_atoms=True)
+        if a.prerelax:  # as fig2 does for a strained (cubic) or random start
+            from bzs_repro.protocols import Relax
+
+            atoms = engine.relax(atoms, calc, Relax(fmax=0.5, max_steps=300)).atoms
         proto = _protocol(name, cfg)
         every = max(1, round(a.frame_ps * 1000 / proto.dt_fs))
-        wd = a.out / name.replace(":", "_")
+        wd = a.out / (name.replace(":", "_").replace(",", "_").replace("@", "")
+                      + (f"-expand{a.expand_pct:g}" if a.expand_pct else "")
+                      + ("-prerelax" if a.prerelax else ""))
         t0 = time.time()
-        res = engine.run_md(atoms, calc, proto, workdir=wd, label=name, trajectory_every=every)
-        thermo = {r["step"]: r for r in res.thermo}
+        try:
+            res = engine.run_md(atoms, calc, proto, workdir=wd, label=name, trajectory_every=every)
+        except SimulationFailed as err:  # the paper's failure criterion: a result of the study
+            res = None
+            failure = str(err)
+        thermo = {r["step"]: r for r in (res.thermo if res else [])}
         rows = []
-        for k, frame in enumerate(read(wd / "trajectory.extxyz", index=":")):
+        traj = wd / "trajectory.extxyz"
+        for k, frame in enumerate(read(traj, index=":") if traj.is_file() else []):
             step = (k + 1) * every
             s = structure_summary(frame, backend="ase")
             th = thermo.get(step, {})
@@ -116,11 +151,22 @@ def main(argv: list[str] | None = None) -> int:
                          "cn_zr_mean": round(s["cn_zr_mean"], 3),
                          "zrs_bond_mean_A": round(s["zrs_bond_mean_A"], 4)})  # fmt: skip
         with open(wd.with_suffix(".csv"), "w", newline="") as fd:
+            if not rows:
+                rows = [{"step": 0}]
             w = csv.DictWriter(fd, fieldnames=list(rows[0]))
             w.writeheader()
             w.writerows(rows)
+        if res is None:
+            summary = {"variant": name, "expand_pct": a.expand_pct, "potential": variant, "engine": a.engine,
+                       "wall_s": round(time.time() - t0), "FAILED": failure,
+                       "last_frame": rows[-1] if rows else None}  # fmt: skip
+            with open(a.out / "summary.jsonl", "a") as fd:
+                fd.write(json.dumps(summary) + "\n")
+            print(json.dumps(summary), flush=True)
+            continue
         last = structure_summary(res.atoms, backend="ase")
-        summary = {"variant": name, "potential": variant, "engine": a.engine, "n_atoms": len(res.atoms),
+        summary = {"variant": name, "expand_pct": a.expand_pct, "prerelax": a.prerelax,
+                   "potential": variant, "engine": a.engine, "n_atoms": len(res.atoms),
                    "wall_s": round(time.time() - t0), "density_g_cm3": round(last["density_g_cm3"], 3),
                    "cn_zr_mean": round(last["cn_zr_mean"], 2),
                    "cn_zr_fractions": {k: round(v, 3) for k, v in last["cn_zr_fractions"].items()},

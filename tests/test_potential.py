@@ -43,3 +43,70 @@ def test_complete_potentials_pass_the_file_check(tmp_path):
     cut.write_text(text[: text.index("bonds:")])
     with pytest.raises(PotentialFileError, match=rf"{cut}: .yace without bonds, functions"):
         check_potential_file(cut)
+
+
+def test_verlet_environment_gives_pyace_results(tmp_path):
+    """The reused, linear-scaling environment gives pyace's own energy, forces and stress (to
+    1e-9) on a rattled crystal, a sheared cell smaller than twice the cutoff, after moves
+    within the skin (no rebuild), after a move beyond it (rebuild) and after a cell change."""
+    from pyace import PyACECalculator
+
+    from bzs_repro.potential import fast_calculator, potential_path, yace_file
+    from bzs_repro.structures.crystal import bazrs3_pnma
+
+    yace = yace_file(potential_path("low-energy", "paper"), tmp_path)
+    ref = PyACECalculator(str(yace), recursive_evaluator=True, recursive=True)
+    fast = fast_calculator(yace, recursive_evaluator=True, recursive=True)
+    rng = np.random.default_rng(0)
+
+    def same(atoms):
+        a, b = atoms.copy(), atoms.copy()
+        a.calc, b.calc = ref, fast
+        assert b.get_potential_energy() == pytest.approx(a.get_potential_energy(), abs=1e-9)
+        np.testing.assert_allclose(b.get_forces(), a.get_forces(), atol=1e-9)
+        np.testing.assert_allclose(b.get_stress(), a.get_stress(), atol=1e-11)
+
+    x = bazrs3_pnma().repeat((2, 2, 2))
+    x.positions += rng.normal(scale=0.05, size=x.positions.shape)
+    same(x)
+    builds = fast._verlet.builds
+    x.positions += rng.normal(scale=0.05, size=x.positions.shape) / 3  # < skin/2 per atom
+    same(x)
+    assert fast._verlet.builds == builds  # reused
+    x.positions[0] += [0.8, 0, 0]  # beyond skin/2
+    same(x)
+    assert fast._verlet.builds == builds + 1
+    x.set_cell(x.cell.array @ np.array([[1.01, 0.02, 0], [0, 0.99, 0], [0, 0.01, 1.0]]), scale_atoms=True)
+    same(x)
+    small = bazrs3_pnma()  # 20 atoms, box lengths 7-10 A < 2 x cutoff: many images per atom
+    small.set_cell(small.cell.array + [[0, 0.5, 0], [0.3, 0, 0], [0, 0, 0]], scale_atoms=True)
+    same(small)
+    x.set_chemical_symbols(["Ba"] * len(x))  # other identities: rebuilt, still pyace's result
+    same(x)
+
+
+def test_verlet_environment_does_not_depend_on_when_it_was_built(relaxed_crystal, tmp_path):
+    """A run resumed with a new calculator (its neighbour list built at another moment than the
+    uninterrupted run's) follows the uninterrupted trajectory bit for bit: 2500 K NVT, the
+    list rebuilt many times, resumed from the checkpoint at step 140 of 150."""
+    import json
+    import shutil
+
+    from bzs_repro.engines import ase_engine
+    from bzs_repro.potential import calculator
+    from bzs_repro.protocols import MDProtocol, MDStage
+
+    atoms = relaxed_crystal.repeat((2, 2, 1))
+    proto = MDProtocol((MDStage("hot", "nvt", 0.3, 2500.0),), dt_fs=2.0, thermo_every=10,
+                       checkpoint_every=70, initial_T_K=2500.0, seed=5)  # fmt: skip
+    ref = ase_engine.run_md(atoms, calculator(), proto, progress=False)
+    wd = tmp_path / "wd"
+    ase_engine.run_md(atoms, calculator(), proto, workdir=wd, progress=False)
+    ckpt = wd / "checkpoint.ckpt"
+    assert json.loads((ckpt / "state.json").read_text())["step"] == 150
+    shutil.rmtree(ckpt)  # rewind to the previous checkpoint (step 140)
+    (wd / "checkpoint.ckpt.prev").rename(ckpt)
+    again = ase_engine.run_md(atoms, calculator(), proto, workdir=wd, progress=False)
+    assert again.resumed_from_step == 140
+    assert np.array_equal(again.atoms.positions, ref.atoms.positions)
+    assert np.array_equal(again.atoms.get_momenta(), ref.atoms.get_momenta())

@@ -256,9 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("target", help="target name (see `bzs-repro targets`) or 'all'")
     r.add_argument("--scale", choices=["smoke", "reduced", "paper"], default="smoke")
     r.add_argument("--data", choices=["auto", "paper", "surrogate"], default="auto")
-    r.add_argument("--engine", choices=["ase", "lammps", "auto"], default="ase",
-                   help="ase (default: the engine the recorded smoke values belong to), lammps, or "
-                   "auto (native LAMMPS + ML-PACE when built, else ase)")  # fmt: skip
+    r.add_argument("--engine", choices=["ase", "lammps", "auto"], default="auto",
+                   help="auto (default): native LAMMPS + ML-PACE when a build with it is found "
+                   "(BZS_REPRO_LAMMPS_PREFIX, the images), else ase (ASE + pyace, embedded); "
+                   "the report says which ran and why")  # fmt: skip
     r.add_argument("--ranks", type=_positive_int, default=None, metavar="N",
                    help="MPI ranks of each LAMMPS MD run (--engine lammps, native ML-PACE; "
                    "threads per rank: OMP_NUM_THREADS)")  # fmt: skip

@@ -172,15 +172,24 @@ def yace_file(yaml_path: Path, cache_dir: Path | None = None) -> Path:
     return out
 
 
+def fast_calculator(path: Path, **kwargs):
+    """pyace's PyACECalculator for ``path`` whose atomic environment comes from
+    :class:`bzs_repro.ace_environment.VerletEnvironment` (linear scaling, reused between steps)
+    for periodic cells; pyace's own builder otherwise. Same results as PyACECalculator."""
+    from bzs_repro.ace_environment import verlet_calculator_class
+
+    VerletPyACECalculator = verlet_calculator_class()
+    return load_pyace(path, lambda p: VerletPyACECalculator(p, **kwargs))
+
+
 def calculator(variant: Variant = "low-energy", data: str = "paper"):
     """A pyace ASE calculator (PyACECalculator) for ``variant`` in data mode ``data``: the
     potential's C-tilde form (.yace) with pyace's recursive evaluator, the fastest pyace offers
-    (same energies as the YAML's B-basis evaluator to 1e-15 relative; tests/test_potential.py).
+    (same energies as the YAML's B-basis evaluator to 1e-15 relative; tests/test_potential.py),
+    and a linear-scaling, reused neighbour environment (:func:`fast_calculator`).
     ``calc.bzs_potential_path`` is the YAML (LAMMPS, extrapolation grades, provenance)."""
-    from pyace import PyACECalculator
-
     path = potential_path(variant, data)
-    calc = load_pyace(yace_file(path), lambda p: PyACECalculator(p, recursive_evaluator=True, recursive=True))
+    calc = fast_calculator(yace_file(path), recursive_evaluator=True, recursive=True)
     calc.bzs_potential_path = path  # engines that need the file (LAMMPS pair_style pace)
     calc.bzs_label = f"{data}:{variant}"
     return calc

@@ -127,7 +127,13 @@ class MDProtocol:
         """Hash of the physics of this protocol (a checkpoint resumes only the same one)."""
         d = asdict(self)
         d.pop("meta", None)
+        d["dynamics"] = DYNAMICS  # checkpoints of other equations of motion are not resumed
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+# The equations both engines integrate (Nose-Hoover chains + MTK barostat, LAMMPS fix nvt/npt
+# and ASE's nose_hoover_chain); part of every protocol fingerprint.
+DYNAMICS = "nose-hoover-chain-3/mtk-3"
 
 
 def quench_time_ps(T_from_K: float, T_to_K: float, rate_K_per_s: float) -> float:

@@ -12,7 +12,10 @@ targets run with different ``--seed`` values, in paper and in surrogate mode, an
 Wall times, speed-ups and other machine-dependent numbers are not recorded, nor the residuals
 of implementation cross-checks (``*_dev_rel``, ``*_rel_dev``: float round-off, ~1e-5, that
 differs between CPUs and thread counts; their ``bound`` rows guard them). ``bzs-repro record
-data/recorded/smoke_seeds.csv`` rewrites the rows from the table alone (after a rule change).
+data/recorded/smoke_seeds.csv`` rewrites the rows from the table alone (after a rule change);
+given with results folders, their (mode, scale, engine, target) groups replace the table's.
+Rows are per engine (``engines = [...]``): the engines integrate the same equations, but a
+truncated smoke-scale relaxation or a chaotic MD trajectory is engine-specific.
 """
 
 from __future__ import annotations
@@ -49,7 +52,8 @@ def collect(folders: list[Path]) -> list[dict]:
                 if val is None or EXCLUDE.search(key) or not math.isfinite(val):
                     continue
                 rows.append({"mode": prov["data"], "scale": prov["scale"], "seed": seed,
-                             "target": prov["target"], "key": key, "value": float(val)})  # fmt: skip
+                             "engine": prov.get("engine", "ase"), "target": prov["target"],
+                             "key": key, "value": float(val)})  # fmt: skip
     return rows
 
 
@@ -88,7 +92,7 @@ def expectations_toml(rows: list[dict], table_name: str) -> str:
     """The ``recorded`` rows as TOML (numbers present and finite in at least MIN_SEEDS seeds)."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
-        groups[(r["mode"], r["scale"], r["key"])].append(r)
+        groups[(r["mode"], r["scale"], r.get("engine") or "ase", r["key"])].append(r)
     out = [
         "# Recorded values of this project (kind = recorded), written by `bzs-repro record`",
         f"# from the seeds' values in {table_name}: do not edit by hand; re-record after an",
@@ -96,7 +100,7 @@ def expectations_toml(rows: list[dict], table_name: str) -> str:
         "# std of the seeds, 0.1 % of |mean|); exact counts equal in every seed: 0.",
         "",
     ]
-    for (mode, scale, key), grp in sorted(groups.items()):
+    for (mode, scale, engine, key), grp in sorted(groups.items()):
         vals = [g["value"] for g in grp]
         seeds = sorted({str(g["seed"]) for g in grp})
         if len(vals) < MIN_SEEDS:
@@ -105,8 +109,8 @@ def expectations_toml(rows: list[dict], table_name: str) -> str:
         spread = f"seeds {', '.join(seeds)}: {min(vals):.6g} .. {max(vals):.6g}"
         out += [
             "[[expectation]]",
-            f'id = "{key}:recorded-{scale}-{mode}"',
-            f"quantity = {_toml_str(f'{key}: this project value at {scale} scale, {mode} mode (not the paper number)')}",
+            f'id = "{key}:recorded-{scale}-{mode}{"" if engine == "ase" else "-" + engine}"',
+            f"quantity = {_toml_str(f'{key}: this project value at {scale} scale, {mode} mode, {engine} engine (not the paper number)')}",
             f'unit = "{unit_of(key)}"',
             'kind = "recorded"',
             f"value = {mean!r}",
@@ -115,6 +119,7 @@ def expectations_toml(rows: list[dict], table_name: str) -> str:
             f"source = {_toml_str(f'{table_name} (bzs-repro record)')}",
             f'data = ["{mode}"]',
             f'scales = ["{scale}"]',
+            f'engines = ["{engine}"]',
         ]
         if key.startswith("fig1.reenact_"):
             out.append("surrogate_derived = true")
@@ -126,16 +131,20 @@ def record(folders: list[Path], data: Path | None = None) -> tuple[Path, Path, i
     """Write the seeds' table and the recorded expectations; return both paths and the row count."""
     data = Path(data or data_dir())
     tables = [Path(f) for f in folders if Path(f).suffix == ".csv"]
-    rows = [r for t in tables for r in read_table(t) if not EXCLUDE.search(r["key"])]
-    rows += collect([f for f in folders if Path(f).suffix != ".csv"])
+    fresh = collect([f for f in folders if Path(f).suffix != ".csv"])
+    redone = {(r["mode"], r["scale"], r["engine"], r["target"]) for r in fresh}
+    rows = [r for t in tables for r in read_table(t) if not EXCLUDE.search(r["key"])
+            and (r["mode"], r["scale"], r["engine"], r["target"]) not in redone]  # fmt: skip
+    rows += fresh
     if not rows:
         msg = f"no successful target results in {', '.join(map(str, folders))}"
         raise ValueError(msg)
     table = data / "recorded" / "smoke_seeds.csv"
     table.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["mode,scale,seed,target,key,value"]
-    for r in sorted(rows, key=lambda r: (r["mode"], r["target"], r["key"], str(r["seed"]))):
-        lines.append(",".join(str(r[k]) for k in ("mode", "scale", "seed", "target", "key")) + f",{r['value']!r}")
+    lines = ["mode,scale,engine,seed,target,key,value"]
+    cols = ("mode", "scale", "engine", "seed", "target", "key")
+    for r in sorted(rows, key=lambda r: (r["mode"], r["engine"], r["target"], r["key"], str(r["seed"]))):
+        lines.append(",".join(str(r[k]) for k in cols) + f",{r['value']!r}")
     atomic_write_text(table, "\n".join(lines) + "\n")
     text = expectations_toml(rows, "data/recorded/smoke_seeds.csv")
     dest = data / "expectations_recorded.toml"
@@ -144,5 +153,7 @@ def record(folders: list[Path], data: Path | None = None) -> tuple[Path, Path, i
 
 
 def read_table(path: Path) -> list[dict]:
+    """The seeds' table (a table written before engines were recorded is all ``ase``)."""
     with Path(path).open() as fh:
-        return [{**r, "value": float(r["value"])} for r in csv.DictReader(fh)]
+        return [{**r, "engine": r.get("engine") or "ase", "value": float(r["value"])}
+                for r in csv.DictReader(fh)]  # fmt: skip

@@ -206,6 +206,9 @@ def evaluate(results: Path, expectations: list[Expectation] | None = None) -> li
                 row("N/A", f"applies to data mode {'/'.join(exp.data)}", applicable=False)
             else:
                 row("OTHER SCALE", f"compared at scale {'/'.join(exp.scales)} only", applicable=False)
+        elif exp.engines and st.prov.get("engine", "-") not in exp.engines:
+            row("N/A", f"recorded with engine {'/'.join(exp.engines)}; this run used "
+                f"{st.prov.get('engine', '-')}", applicable=False)  # fmt: skip
         elif st.failed and st.prov.get("_failed_only"):
             row("NOT RUN", f"the target's run failed: {st.failed}", value=None)
         elif exp.key not in st.numbers:

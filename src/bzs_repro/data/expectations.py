@@ -2,7 +2,7 @@
 
 data/expectations.toml (the paper's numbers, bounds, experiment, inputs) and
 data/expectations_recorded.toml (this project's recorded smoke-scale values, written by
-benchmarks/record_smoke.py) hold ``[[expectation]]`` tables validated against
+``bzs-repro record``) hold ``[[expectation]]`` tables validated against
 :class:`Expectation` (unknown keys are errors). Kinds:
 
 - ``paper``: a number printed in the paper (value + tolerance);
@@ -18,7 +18,8 @@ benchmarks/record_smoke.py) hold ``[[expectation]]`` tables validated against
 status DISAGREES or KNOWN LIMIT, reason): a failing value that matches it gets that status,
 anything else is FAIL. ``surrogate_derived``: the number comes from the surrogate whatever the
 data mode (status SURROGATE, never PASS). ``needs``: an input that is public nowhere; without it
-the number is UNAVAILABLE rather than NOT RUN.
+the number is UNAVAILABLE rather than NOT RUN. ``engines``: the engines whose runs the row
+applies to (recorded rows: the engine of their seeds; empty: every engine).
 The id's first component is the target (``fig2.density_g_cm3`` belongs to target ``fig2``).
 """
 
@@ -96,6 +97,7 @@ class Expectation(BaseModel):
     known: list[Known] = Field(default_factory=list)
     surrogate_derived: bool = False
     needs: str = ""
+    engines: list[Literal["ase", "lammps"]] = Field(default_factory=list)  # empty: every engine
 
     @model_validator(mode="after")
     def _consistent(self) -> Expectation:

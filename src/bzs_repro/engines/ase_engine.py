@@ -1,10 +1,12 @@
 """The embedded engine: ASE optimisers and integrators driving a pyace (or any ASE) calculator.
 
 - Relax: FIRE or BFGS on a FrechetCellFilter whose mask follows ``Relax.cell``.
-- MD: NVE velocity Verlet; NVT Langevin; NPT LangevinBAOAB with the protocol's barostat:
-  ``iso`` (hydrostatic, shape kept), ``aniso`` (three box lengths, no shear; ASE has no
-  lengths-only Langevin barostat, so a 12-line subclass masks the cell momentum to the
-  diagonal) or ``tri`` (full cell). Temperature ramps are applied every ``thermo_every`` steps.
+- MD: the LAMMPS engine's equations with ASE's integrators (ase.md.nose_hoover_chain): NVE
+  velocity Verlet; NVT Nose-Hoover chain (3); NPT MTK with a barostat chain (3) and the
+  protocol's barostat: ``iso`` (IsotropicMTKNPT, shape kept), ``aniso`` (MaskedMTKNPT on the
+  three axes: box lengths, no shear) or ``tri`` (MTKNPT, full cell); the time constants are the
+  protocol's ``tdamp_fs`` / ``pdamp_fs`` as in LAMMPS. Temperature ramps retarget the chains
+  every ``thermo_every`` steps (LAMMPS: every step).
 - Fails loudly by the paper's criterion (two atoms closer than 1 A, or atoms lost / NaN).
 - Checkpoints (extxyz with momenta + a JSON state) every ``checkpoint_every`` steps; calling
   :func:`run_md` again with the same protocol and work folder resumes where it stopped.
@@ -20,7 +22,6 @@ from pathlib import Path
 import numpy as np
 from ase import Atoms, units
 from ase.io import write
-from ase.md.langevinbaoab import LangevinBAOAB
 from threadpoolctl import threadpool_limits
 
 from bzs_repro.analysis.coordination import min_pair_distance
@@ -32,7 +33,20 @@ log = logging.getLogger(__name__)
 
 
 class SimulationFailed(RuntimeError):
-    """The paper's failure criterion: a pair closer than 1 A, or atoms lost."""
+    """The paper's failure criterion (a pair closer than 1 A, or atoms lost), or a blow-up."""
+
+
+BLOWUP_FACTOR = 3.0  # a thermo row hotter than 3 x target + 500 K is a blow-up, not a fluctuation
+
+
+def check_temperature(T_K: float, target_K: float, where: str = "") -> None:
+    """Raise SimulationFailed when the temperature runs away from the thermostat's target:
+    beside the paper's criterion, which a collapse between two checks can pass (seen: 3000 K
+    NVT of the low-energy ACE at crystal density jumped to 3e5 K in 50 steps, after which
+    Nose-Hoover froze the atoms at 0.2 K with no pair under 1 A at any check)."""
+    if not np.isfinite(T_K) or T_K > BLOWUP_FACTOR * target_K + 500.0:
+        msg = f"{where}: temperature {T_K:.4g} K against a target of {target_K:.0f} K (the run blew up)"
+        raise SimulationFailed(msg)
 
 
 def check_sane(atoms: Atoms, n_expected: int, min_distance: float = 1.0, where: str = "") -> None:
@@ -103,65 +117,78 @@ class MDResult:
     wall_s: float
 
 
-def _integrator(atoms: Atoms, stage: MDStage, protocol: MDProtocol, T: float, rng):
+def _integrator(atoms: Atoms, stage: MDStage, protocol: MDProtocol, T: float):
+    """ASE's integrator for ``stage`` at target ``T`` (K): the LAMMPS engine's equations
+    (``fix nvt`` / ``fix npt``: Nose-Hoover chains of 3, MTK barostat with a chain of 3) with
+    the protocol's time constants: NVE velocity Verlet; NVT NoseHooverChainNVT; NPT
+    IsotropicMTKNPT (``iso``), MaskedMTKNPT on the three axes (``aniso``: box lengths, no
+    shear) or MTKNPT (``tri``)."""
+    from ase.md.nose_hoover_chain import IsotropicMTKNPT, MaskedMTKNPT, MTKNPT, NoseHooverChainNVT
+
     dt = protocol.dt_fs * units.fs
     if stage.ensemble == "nve":
         from ase.md.verlet import VelocityVerlet
 
         return VelocityVerlet(atoms, dt)
+    tdamp = protocol.tdamp_fs * units.fs
     if stage.ensemble == "nvt":
-        from ase.md.langevin import Langevin
-
-        return Langevin(
-            atoms,
-            dt,
-            temperature_K=T,
-            friction=1.0 / (protocol.tdamp_fs * units.fs),
-            rng=rng,
-            fixcm=False,
-        )
+        return NoseHooverChainNVT(atoms, dt, temperature_K=T, tdamp=tdamp, tchain=3)
     if protocol.barostat == "aniso":
         cell = atoms.cell.array
         if np.abs(cell - np.diag(np.diag(cell))).max() > 1e-8:
             msg = "barostat 'aniso' needs an orthogonal box (use 'tri' for a triclinic cell)"
             raise ValueError(msg)
-    cls = _LengthsOnlyLangevinBAOAB if protocol.barostat == "aniso" else LangevinBAOAB
-    return cls(
-        atoms,
-        dt,
-        temperature_K=T,
-        externalstress=-stage.pressure_GPa * units.GPa,  # ASE: stress = -pressure
-        hydrostatic=protocol.barostat == "iso",
-        T_tau=protocol.tdamp_fs * units.fs,
-        P_tau=protocol.pdamp_fs * units.fs,
-        rng=rng,
-    )
+    kw = {"temperature_K": T, "pressure_au": stage.pressure_GPa * units.GPa, "tdamp": tdamp,
+          "pdamp": protocol.pdamp_fs * units.fs, "tchain": 3, "pchain": 3}  # fmt: skip
+    if protocol.barostat == "iso":
+        return IsotropicMTKNPT(atoms, dt, **kw)
+    if protocol.barostat == "aniso":
+        return MaskedMTKNPT(atoms, dt, mask=(True, True, True), **kw)
+    return MTKNPT(atoms, dt, **kw)
 
 
-class _LengthsOnlyLangevinBAOAB(LangevinBAOAB):
-    """LangevinBAOAB whose cell momentum stays diagonal: box lengths move, no shear
-    (LAMMPS ``fix npt ... aniso`` for an orthogonal box)."""
-
-    def _update_force_eps(self):
-        super()._update_force_eps()
-        self.force_eps = np.diag(np.diag(self.force_eps))
-
-    def _barostat_BAOAB_OU(self):
-        super()._barostat_BAOAB_OU()
-        self.p_eps = np.diag(np.diag(self.p_eps))
+# Integrator state beyond positions and momenta, by owner: the thermostat and barostat chains,
+# the cell's coordinates and momenta (ASE keeps them as private attributes and has no public
+# get/set of them: this table is the one place that names them). Saved in checkpoints, carried
+# over when a temperature ramp rebuilds the integrator at a new target temperature.
+_DYN_STATE = {
+    "dyn": ("_eps", "_p_eps", "_volume0", "_cell0", "_h", "_h0_basis", "_p_c", "_p_g"),
+    "thermostat": ("_eta", "_p_eta"),
+    "barostat": ("_xi", "_p_xi"),
+}
 
 
-# integrator state beyond positions, momenta and the generator: the barostat's cell momentum
-# and cell force (LangevinBAOAB); restored on resume
-_DYN_STATE = ("p_eps", "force_eps")
+def _owners(dyn) -> dict:
+    return {"dyn": dyn, "thermostat": getattr(dyn, "_thermostat", None),
+            "barostat": getattr(dyn, "_barostat", None)}  # fmt: skip
 
 
-def _set_temperature(dyn, T: float) -> None:
-    if hasattr(dyn, "set_temperature"):
-        try:
-            dyn.set_temperature(temperature_K=T)
-        except TypeError:
-            dyn.set_temperature(T)
+def _get_state(dyn) -> dict[str, np.ndarray]:
+    out = {}
+    for owner, obj in _owners(dyn).items():
+        own = vars(obj) if obj is not None else {}
+        out.update({f"{owner}.{k}": np.array(own[k]) for k in _DYN_STATE[owner] if k in own})
+    return out
+
+
+def _set_state(dyn, state: dict) -> None:
+    for owner, obj in _owners(dyn).items():
+        own = vars(obj) if obj is not None else {}
+        for k in _DYN_STATE[owner]:
+            key = f"{owner}.{k}"
+            if key in state and k in own:
+                value = np.array(state[key])
+                setattr(obj, k, value if value.ndim else float(value))
+
+
+def _retarget(dyn, atoms: Atoms, stage: MDStage, protocol: MDProtocol, T: float):
+    """The stage's integrator at target ``T`` carrying ``dyn``'s state (ASE's chain masses
+    depend on T, as LAMMPS' do on its ramped target; they are rebuilt by ASE's own code)."""
+    if stage.ensemble == "nve":
+        return dyn
+    new = _integrator(atoms, stage, protocol, T)
+    _set_state(new, _get_state(dyn))
+    return new
 
 
 def _thermo_row(
@@ -234,13 +261,14 @@ def run_md(
     for stage, step, n_stage, done_in_stage in protocol.stages_from(start_step):
         # built as at the stage's start (the barostat mass depends on it), then brought to
         # the checkpoint's state: a resumed run continues the same trajectory
-        dyn = _integrator(atoms, stage, protocol, stage.temperature_at(0.0), rng)
-        for name, value in dyn_state.items():
-            setattr(dyn, name, np.array(value))
+        dyn = _integrator(atoms, stage, protocol, stage.temperature_at(0.0))
+        _set_state(dyn, dyn_state)
         dyn_state = {}
         while done_in_stage < n_stage:
             chunk = min(protocol.thermo_every, n_stage - done_in_stage)
-            _set_temperature(dyn, stage.temperature_at((done_in_stage + chunk / 2) / n_stage))
+            if stage.T_final_K != stage.T_start_K:  # a ramp: target at the chunk's midpoint
+                T_mid = stage.temperature_at((done_in_stage + chunk / 2) / n_stage)
+                dyn = _retarget(dyn, atoms, stage, protocol, T_mid)
             dyn.run(chunk)
             done_in_stage += chunk
             gstep = step + done_in_stage
@@ -248,6 +276,8 @@ def run_md(
             row = _thermo_row(
                 atoms, gstep, protocol, stage, stage.temperature_at(done_in_stage / n_stage)
             )
+            check_temperature(row["T_K"], max(row["T_target_K"], protocol.initial_T_K or 0.0),
+                              where=f"{label} step {gstep}")  # fmt: skip
             thermo.append(row)
             bar.update(chunk)
             bar.set_postfix(stage=stage.name, T=f"{row['T_K']:.0f}K",
@@ -261,8 +291,7 @@ def run_md(
                 state = {"fingerprint": fp, "step": gstep, "thermo": thermo,
                          "rng": rng.bit_generator.state, "wall_s": wall0 + time.time() - t0,
                          "trajectory_bytes": checkpoint.trajectory_size(Path(workdir))}  # fmt: skip
-                arrays = {k: getattr(dyn, k) for k in _DYN_STATE if hasattr(dyn, k)}
-                checkpoint.save(Path(workdir), atoms, state, arrays=arrays)
+                checkpoint.save(Path(workdir), atoms, state, arrays=_get_state(dyn))
     bar.close()
     return MDResult(atoms, thermo, start_step, time.time() - t0)
 

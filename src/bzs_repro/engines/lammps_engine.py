@@ -58,6 +58,7 @@ from bzs_repro.engines.ase_engine import (
     RelaxResult,
     SimulationFailed,
     check_sane,
+    check_temperature,
     initial_velocities,
 )
 from bzs_repro.potential import MASSES, SPECIES, yace_file
@@ -606,6 +607,8 @@ def run_md(atoms: Atoms, calc, protocol: MDProtocol, workdir: Path | None = None
                     row = _thermo_row(
                         s, cur, gstep, protocol, stage, stage.temperature_at(done / n_stage)
                     )
+                    check_temperature(row["T_K"], max(row["T_target_K"], protocol.initial_T_K or 0.0),
+                                      where=f"{label} step {gstep}")  # fmt: skip
                     thermo.append(row)
                     bar.update(chunk)
                     bar.set_postfix(stage=stage.name, T=f"{row['T_K']:.0f}K",

@@ -65,7 +65,13 @@ def run_meltquench(run, cfg: dict, calc, engine, start: str, rate: float, crysta
     atoms = start_configuration(start, n, float(cfg["start_density_g_cm3"]), seed=int(cfg["seed"]),
                                 crystal=crystal, reps=tuple(cfg["crystal_reps"]),
                                 cubic=cfg.get("start_box", "crystal") == "cubic")  # fmt: skip
-    if start == "random":  # remove the worst overlaps before the 1 A failure check bites
+    expand = float(cfg.get("melt_volume_expansion_pct", 0.0))
+    if start == "melted-crystal" and expand:  # the NVT melt runs in a box this much larger
+        atoms.set_cell(atoms.cell * (1.0 + expand / 100.0) ** (1.0 / 3.0), scale_atoms=True)
+    cubic = start == "melted-crystal" and cfg.get("start_box", "crystal") == "cubic"
+    if start == "random" or cubic:  # remove the worst overlaps before MD (fixed cell): a random
+        # start has overlaps; the crystal strained into a cube has 10-80 % strains at 4x4x2
+        # cells (37 GPa, 13 000 K after 50 steps if melted as it is)
         from bzs_repro.protocols import Relax
 
         atoms = engine.relax(
@@ -75,6 +81,8 @@ def run_meltquench(run, cfg: dict, calc, engine, start: str, rate: float, crysta
     # the checkpoint fingerprint covers the protocol only: the start is part of the folder name
     box = cfg.get("start_box", "crystal") if start == "melted-crystal" else "cubic"
     tag = f"meltquench-{n}-{start}-{box}-{rate:.0e}-{cfg.get('barostat', 'iso')}".replace("+", "")
+    if start == "melted-crystal" and expand:
+        tag += f"-expand{expand:g}"
     cost = cost_estimate(protocol, n, _throughput(engine, atoms, calc, cfg))
     _say(
         f"[fig2] melt-quench {start}, {rate:.0e} K/s, {n} atoms: {cost['steps']} steps x {n} atoms "
@@ -133,6 +141,7 @@ def _summary_row(label: str, s: dict, crystal_rho: float, extra: dict | None = N
         row[f"ZrS_CN{k}_A"] = None if math.isnan(v) else round(v, 3)
     row["CN_Ba_mean"] = round(s["cn_ba_mean"], 2)
     row["SS_close_per_S"] = round(s["ss_close_per_S"], 3)
+    row["S_in_SS_bonds_%"] = round(100 * s["ss_bonded_fraction"], 1)
     return row
 
 
@@ -227,11 +236,13 @@ def run(run, cfg: dict) -> None:
         run.skipped([f"{T}.density_ratio"], "no crystal NPT at T_final (crystal_npt_ps = 0): the ratio "
                     "is taken against the crystal at the same temperature only")  # fmt: skip
     for key in ("cn_zr_mean", "zrs_bond_mean_A", "cn_ba_mean", "bas_bond_mean_A", "ss_close_per_S",
-                "zrs_bond_cn4_A", "zrs_bond_cn5_A", "zrs_bond_cn6_A", "zrs_bond_cn7_A"):  # fmt: skip
+                "ss_bonded_fraction", "zrs_bond_cn4_A", "zrs_bond_cn5_A", "zrs_bond_cn6_A",
+                "zrs_bond_cn7_A"):  # fmt: skip
         run.record(f"{T}.{key}", s[key])
     for k in (4, 5, 6, 7):
         run.record(f"{T}.cn_zr_fraction_{k}", s["cn_zr_fractions"].get(k, 0.0))
     run.record(f"{T}.crystal_ss_close_per_S", cs["ss_close_per_S"])
+    run.record(f"{T}.crystal_ss_bonded_fraction", cs["ss_bonded_fraction"])
     # g(r) is an ensemble average: snapshots from NVT at T_final after the quench
     n_fr, every = int(cfg.get("gr_frames", 10)), int(cfg.get("gr_frame_every", 50))
     frames = sample_frames(engine, am, calc, float(cfg["T_final_K"]), n_fr, every, float(cfg["dt_fs"]),
@@ -297,7 +308,8 @@ def run(run, cfg: dict) -> None:
             authors = structure_summary(read_authors_model(path))
             am_ref = read_authors_model(path)
             for key in ("density_g_cm3", "cn_zr_mean", "zrs_bond_mean_A", "cn_ba_mean", "zrs_bond_cn4_A",
-                        "zrs_bond_cn5_A", "zrs_bond_cn6_A", "zrs_bond_cn7_A", "ss_close_per_S"):  # fmt: skip
+                        "zrs_bond_cn5_A", "zrs_bond_cn6_A", "zrs_bond_cn7_A", "ss_close_per_S",
+                        "ss_bonded_fraction"):  # fmt: skip
                 run.record(f"{T}.authors_model.{key}", authors[key])
             if rho_x300:
                 run.record(f"{T}.authors_model.density_ratio", authors["density_g_cm3"] / rho_x300)
