@@ -154,14 +154,23 @@ def lammps(session: nox.Session) -> None:
     session.log(f"building into {prefix} (source mirror: {sources or 'none, network only'})")
     shutil.rmtree(prefix, ignore_errors=True)  # an unfinished build is not reused
     workdir = prefix.with_name(prefix.name + "-work")
-    env = {"VARIANT": variant, "PREFIX": str(prefix), "WORKDIR": str(workdir), "PTH": "0",
-           "SOURCES": sources, "PYTHON": "python"}  # fmt: skip
+    env = {
+        "VARIANT": variant,
+        "PREFIX": str(prefix),
+        "WORKDIR": str(workdir),
+        "PTH": "0",
+        "SOURCES": sources,
+        "PYTHON": "python",
+    }
     session.run("bash", str(BUILD_SCRIPT), env=env, external=True)
     text = BUILD_SCRIPT.read_text()
-    lammps_tag, pace = (re.search(rf'^{k}="\$\{{{k}:-([^}}]+)\}}"', text, re.MULTILINE).group(1)
-                        for k in ("LAMMPS_TAG", "PACE_VERSION"))  # fmt: skip
-    (prefix / "BUILD-OK").write_text(f"native build: LAMMPS {lammps_tag}, ML-PACE {pace} "
-                                     f"(nox -s lammps, key {prefix.name})\n")  # fmt: skip
+    lammps_tag, pace = (
+        re.search(rf'^{k}="\$\{{{k}:-([^}}]+)\}}"', text, re.MULTILINE).group(1)
+        for k in ("LAMMPS_TAG", "PACE_VERSION")
+    )
+    (prefix / "BUILD-OK").write_text(
+        f"native build: LAMMPS {lammps_tag}, ML-PACE {pace} (nox -s lammps, key {prefix.name})\n"
+    )
     shutil.rmtree(workdir, ignore_errors=True)  # the build tree (~1 GB); the prefix stays
     session.log(f"built: {prefix}/bin/lmp; tests and runs find it through BZS_REPRO_LAMMPS_PREFIX")
 

@@ -54,17 +54,39 @@ def mpi_throughput(atoms, calc, ranks: int, steps: int) -> float | None:
         a.set_masses([MASSES[x] for x in a.get_chemical_symbols()])
         with open(f"{tmp}/start.data", "w") as fd:
             write_lammps_data(fd, a, specorder=list(SPECIES), masses=True, units="metal")
-        lines = decks.setup_lines(f"{tmp}/start.data", "pace", SPECIES, str(yace_file(calc.bzs_potential_path)))
-        lines += ["velocity all create 300 1 dist gaussian", "fix 1 all nve", "timestep 0.001",
-                  "run 5", f"run {steps}"]  # fmt: skip
-        open(f"{tmp}/in.bench", "w").write("\n".join(lines) + "\n")
+        lines = decks.setup_lines(
+            f"{tmp}/start.data", "pace", SPECIES, str(yace_file(calc.bzs_potential_path))
+        )
+        lines += [
+            "velocity all create 300 1 dist gaussian",
+            "fix 1 all nve",
+            "timestep 0.001",
+            "run 5",
+            f"run {steps}",
+        ]
+        Path(f"{tmp}/in.bench").write_text("\n".join(lines) + "\n")
         env = {**os.environ, "OMP_NUM_THREADS": "1"}
-        out = subprocess.run(["mpiexec", "-n", str(ranks), str(prefix / "bin" / "lmp"), "-in",
-                              f"{tmp}/in.bench", "-log", "none", "-nocite"], env=env,
-                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+        out = subprocess.run(
+            [
+                "mpiexec",
+                "-n",
+                str(ranks),
+                str(prefix / "bin" / "lmp"),
+                "-in",
+                f"{tmp}/in.bench",
+                "-log",
+                "none",
+                "-nocite",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     loops = re.findall(r"Loop time of ([0-9.eE+-]+) on (\d+) procs for (\d+) steps", out)
     t, procs, n = loops[-1]
-    assert int(procs) == ranks and int(n) == steps, loops
+    assert int(procs) == ranks, loops
+    assert int(n) == steps, loops
     return len(atoms) * steps / float(t)
 
 
@@ -108,9 +130,11 @@ def main() -> None:
                     nat = lammps_engine.throughput_atom_steps_per_s(atoms, calc, steps=steps)
                     row[f"native_pace_{algo}_atom_steps_per_s"] = round(nat, 1)
                 row["embedded_over_native_product"] = round(
-                    row["ase_atom_steps_per_s"] / row["native_pace_product_atom_steps_per_s"], 3)
+                    row["ase_atom_steps_per_s"] / row["native_pace_product_atom_steps_per_s"], 3
+                )
                 row["embedded_over_native_recursive"] = round(
-                    row["ase_atom_steps_per_s"] / row["native_pace_recursive_atom_steps_per_s"], 3)
+                    row["ase_atom_steps_per_s"] / row["native_pace_recursive_atom_steps_per_s"], 3
+                )
                 for ranks in (1, 2):  # the CPU image's model: MPI ranks x OpenMP threads
                     if n >= 960:
                         got = mpi_throughput(atoms, calc, ranks, steps)
@@ -125,25 +149,36 @@ def main() -> None:
         f"\nEngines, NVE 1 fs, {data} potential ({why}); OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}"
     )
     nan = float("nan")
-    print(f"{'atoms':>7} {'steps':>6} {'ASE':>8} {'pace prod':>10} {'pace rec':>9} {'bridge':>8} "
-          f"{'ASE/prod':>9} {'ASE/rec':>8}   (atom-steps/s, one core)")  # fmt: skip
+    print(
+        f"{'atoms':>7} {'steps':>6} {'ASE':>8} {'pace prod':>10} {'pace rec':>9} {'bridge':>8} "
+        f"{'ASE/prod':>9} {'ASE/rec':>8}   (atom-steps/s, one core)"
+    )
     for r in rows:
-        print(f"{r['n_atoms']:>7} {r['steps']:>6} {r['ase_atom_steps_per_s']:>8.0f} "
-              f"{r.get('native_pace_product_atom_steps_per_s', nan):>10.0f} "
-              f"{r.get('native_pace_recursive_atom_steps_per_s', nan):>9.0f} "
-              f"{r.get('lammps_bridge_atom_steps_per_s', nan):>8.0f} "
-              f"{r.get('embedded_over_native_product', nan):>9.2f} "
-              f"{r.get('embedded_over_native_recursive', nan):>8.2f}")  # fmt: skip
+        print(
+            f"{r['n_atoms']:>7} {r['steps']:>6} {r['ase_atom_steps_per_s']:>8.0f} "
+            f"{r.get('native_pace_product_atom_steps_per_s', nan):>10.0f} "
+            f"{r.get('native_pace_recursive_atom_steps_per_s', nan):>9.0f} "
+            f"{r.get('lammps_bridge_atom_steps_per_s', nan):>8.0f} "
+            f"{r.get('embedded_over_native_product', nan):>9.2f} "
+            f"{r.get('embedded_over_native_recursive', nan):>8.2f}"
+        )
     for r in rows:
         if "native_lmp_2rank_atom_steps_per_s" in r:
-            one, two = r["native_lmp_1rank_atom_steps_per_s"], r["native_lmp_2rank_atom_steps_per_s"]
-            print(f"native lmp (pace recursive) {r['n_atoms']} atoms, MPI: 1 rank {one:.0f}, "
-                  f"2 ranks {two:.0f} atom-steps/s (x{two / one:.2f})")  # fmt: skip
+            one, two = (
+                r["native_lmp_1rank_atom_steps_per_s"],
+                r["native_lmp_2rank_atom_steps_per_s"],
+            )
+            print(
+                f"native lmp (pace recursive) {r['n_atoms']} atoms, MPI: 1 rank {one:.0f}, "
+                f"2 ranks {two:.0f} atom-steps/s (x{two / one:.2f})"
+            )
     goal = next((r for r in rows if r["n_atoms"] == 960), {})
     if "embedded_over_native_product" in goal:
         ok = goal["embedded_over_native_product"] >= 0.8
-        print(f"embedded/native (pace product) on 960-atom Pnma: {goal['embedded_over_native_product']:.2f} "
-              f"(goal >= 0.8: {'met' if ok else 'NOT met'})")  # fmt: skip
+        print(
+            f"embedded/native (pace product) on 960-atom Pnma: {goal['embedded_over_native_product']:.2f} "
+            f"(goal >= 0.8: {'met' if ok else 'NOT met'})"
+        )
     elif "error" not in status:
         print("native ML-PACE not in this LAMMPS build: `nox -s lammps` to measure the ratio")
     if "error" in status:

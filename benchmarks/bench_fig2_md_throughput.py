@@ -31,8 +31,16 @@ def npt_throughput(atoms, calc, steps: int) -> float:
     atoms = atoms.copy()
     atoms.calc = calc
     MaxwellBoltzmannDistribution(atoms, temperature_K=300, rng=np.random.default_rng(0))
-    dyn = LangevinBAOAB(atoms, 2 * units.fs, temperature_K=300, externalstress=0.0, hydrostatic=True,
-                        T_tau=100 * units.fs, P_tau=1000 * units.fs, rng=np.random.default_rng(1))  # fmt: skip
+    dyn = LangevinBAOAB(
+        atoms,
+        2 * units.fs,
+        temperature_K=300,
+        externalstress=0.0,
+        hydrostatic=True,
+        T_tau=100 * units.fs,
+        P_tau=1000 * units.fs,
+        rng=np.random.default_rng(1),
+    )
     dyn.run(1)
     t = time.perf_counter()
     dyn.run(steps)
@@ -56,8 +64,14 @@ def main() -> None:
         atoms = crystal_supercell(reps)
         nve = throughput_atom_steps_per_s(atoms, calc, steps=steps)
         npt = npt_throughput(atoms, calc, steps)
-        rows.append({"n_atoms": n, "steps": steps, "nve_atom_steps_per_s": round(nve, 1),
-                     "npt_atom_steps_per_s": round(npt, 1)})  # fmt: skip
+        rows.append(
+            {
+                "n_atoms": n,
+                "steps": steps,
+                "nve_atom_steps_per_s": round(nve, 1),
+                "npt_atom_steps_per_s": round(npt, 1),
+            }
+        )
     print(f"{'atoms':>7} {'steps':>6} {'NVE atom-steps/s':>17} {'NPT atom-steps/s':>17}")
     for r in rows:
         print(
@@ -65,9 +79,15 @@ def main() -> None:
         )
     out = Path(os.environ.get("BENCH_OUT", "results/bench"))
     out.mkdir(parents=True, exist_ok=True)
-    payload = {"benchmark": "fig2_md_throughput", "engine": "ase+pyace", "potential": "paper low-energy ACE",
-               "threads": os.environ.get("OMP_NUM_THREADS"), "cpu": platform.processor() or platform.machine(),
-               "quick": args.quick, "rows": rows}  # fmt: skip
+    payload = {
+        "benchmark": "fig2_md_throughput",
+        "engine": "ase+pyace",
+        "potential": "paper low-energy ACE",
+        "threads": os.environ.get("OMP_NUM_THREADS"),
+        "cpu": platform.processor() or platform.machine(),
+        "quick": args.quick,
+        "rows": rows,
+    }
     (out / "bench_fig2_md_throughput.json").write_text(json.dumps(payload, indent=2) + "\n")
 
 

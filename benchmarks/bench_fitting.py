@@ -47,16 +47,29 @@ def main() -> None:
         t_err = time.time() - t1
         total = t_wf + t_err
         n = len(result.structures)
-        rows.append({"case": "smoke workflow (generate, label, iterate, fit both variants) + errors", "wall_s": round(total, 1),
-                     "goal_s": GOAL_S, "ok": total < GOAL_S, "n_structures": n,
-                     "n_atoms": int(sum(len(a) for a in result.structures)),
-                     "test_rmse_meV_atom": rmse, "timings_s": {k: round(v, 1) for k, v in result.timings.items()}})  # fmt: skip
+        rows.append(
+            {
+                "case": "smoke workflow (generate, label, iterate, fit both variants) + errors",
+                "wall_s": round(total, 1),
+                "goal_s": GOAL_S,
+                "ok": total < GOAL_S,
+                "n_structures": n,
+                "n_atoms": int(sum(len(a) for a in result.structures)),
+                "test_rmse_meV_atom": rmse,
+                "timings_s": {k: round(v, 1) for k, v in result.timings.items()},
+            }
+        )
         t2 = time.time()
         sample = result.structures[: min(40, n)]
         ref.label(sample, progress=False)
         dt = time.time() - t2
-        rows.append({"case": "CHGNet labelling rate", "structures_per_s": round(len(sample) / dt, 1),
-                     "atoms_per_s": round(sum(len(a) for a in sample) / dt, 1)})  # fmt: skip
+        rows.append(
+            {
+                "case": "CHGNet labelling rate",
+                "structures_per_s": round(len(sample) / dt, 1),
+                "atoms_per_s": round(sum(len(a) for a in sample) / dt, 1),
+            }
+        )
     if not args.quick:
         from bzs_repro.fitting.workflow import quality_checks
         from bzs_repro.potential import surrogate_path

@@ -44,12 +44,18 @@ def main() -> None:
         res = relax(bc.atoms, calc, Relax(fmax=fmax, max_steps=3000, cell="normal", normal_axis=1))
     wall = time.perf_counter() - t0
     out = {
-        "benchmark": "gb_relax", "data": data, "natoms": len(res.atoms), "fmax_eV_A": fmax,
-        "steps": res.steps, "converged": res.converged, "wall_s": round(wall, 2),
+        "benchmark": "gb_relax",
+        "data": data,
+        "natoms": len(res.atoms),
+        "fmax_eV_A": fmax,
+        "steps": res.steps,
+        "converged": res.converged,
+        "wall_s": round(wall, 2),
         "s_per_step": round(wall / max(res.steps, 1), 4),
         "egb_J_m2": round(gb_energy(res.atoms, res.energy_eV, bulk), 4),
-        "cpu_count": os.cpu_count(), "platform": platform.platform(),
-    }  # fmt: skip
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+    }
     print(json.dumps(out, indent=2))
     dest = Path(os.environ.get("BENCH_OUT", "results/bench"))
     dest.mkdir(parents=True, exist_ok=True)

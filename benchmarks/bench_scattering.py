@@ -77,12 +77,22 @@ def _work(method: str, npz: str, threads: int, queue) -> None:
         p = sc.fast_patterns(atoms, q=q, r=r, n_threads=threads)
     else:
         t0 = time.perf_counter()
-        p = sc.debyecalculator_patterns(atoms, XRD["qmin"], XRD["qmax"], XRD["qstep"],
-                                        num_threads=threads)  # fmt: skip
+        p = sc.debyecalculator_patterns(
+            atoms, XRD["qmin"], XRD["qmax"], XRD["qstep"], num_threads=threads
+        )
     wall = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # GiB (Linux: KiB)
-    queue.put({"method": method, "n_atoms": len(atoms), "wall_s": wall, "peak_rss_GiB": rss,
-               "rss_before_GiB": rss0, "iq": p.iq.tolist(), "gr": p.gr.tolist()})  # fmt: skip
+    queue.put(
+        {
+            "method": method,
+            "n_atoms": len(atoms),
+            "wall_s": wall,
+            "peak_rss_GiB": rss,
+            "rss_before_GiB": rss0,
+            "iq": p.iq.tolist(),
+            "gr": p.gr.tolist(),
+        }
+    )
 
 
 def measure(method: str, npz: Path, threads: int) -> dict:
@@ -128,48 +138,80 @@ def main(argv=None) -> int:
         if not args.no_cross_check:
             npz = _save(model(5_000), tmp, 5_000)
             f, d = measure("fast", npz, args.threads), measure("debyecalculator", npz, args.threads)
-            check = {"n_atoms": f["n_atoms"],
-                     "iq_max_rel_dev": max_relative_deviation(f["iq"], d["iq"]),
-                     "gr_max_abs_dev_rel_to_max": float(np.max(np.abs(np.subtract(f["gr"], d["gr"])))
-                                                        / np.max(np.abs(d["gr"])))}  # fmt: skip
-            print(f"cross-check {check['n_atoms']} atoms: max rel. dev. of I(Q) "
-                  f"{check['iq_max_rel_dev']:.2e} (must be < 1e-3), G(r) "
-                  f"{check['gr_max_abs_dev_rel_to_max']:.2e} of its maximum", flush=True)  # fmt: skip
+            check = {
+                "n_atoms": f["n_atoms"],
+                "iq_max_rel_dev": max_relative_deviation(f["iq"], d["iq"]),
+                "gr_max_abs_dev_rel_to_max": float(
+                    np.max(np.abs(np.subtract(f["gr"], d["gr"]))) / np.max(np.abs(d["gr"]))
+                ),
+            }
+            print(
+                f"cross-check {check['n_atoms']} atoms: max rel. dev. of I(Q) "
+                f"{check['iq_max_rel_dev']:.2e} (must be < 1e-3), G(r) "
+                f"{check['gr_max_abs_dev_rel_to_max']:.2e} of its maximum",
+                flush=True,
+            )
         for n in sizes:
             t0 = time.perf_counter()
             npz = _save(model(n), tmp, n)
             build_s = time.perf_counter() - t0
             fast = measure("fast", npz, args.threads)
-            row = {"n_atoms": fast["n_atoms"], "build_s": build_s, "fast_s": fast["wall_s"],
-                   "fast_peak_GiB": fast["peak_rss_GiB"],
-                   "fast_rss_before_GiB": fast["rss_before_GiB"]}  # fmt: skip
+            row = {
+                "n_atoms": fast["n_atoms"],
+                "build_s": build_s,
+                "fast_s": fast["wall_s"],
+                "fast_peak_GiB": fast["peak_rss_GiB"],
+                "fast_rss_before_GiB": fast["rss_before_GiB"],
+            }
             if n <= dc_limit:
                 dc = measure("debyecalculator", npz, args.threads)
-                row.update(dc_s=dc["wall_s"], dc_peak_GiB=dc["peak_rss_GiB"],
-                           speedup=dc["wall_s"] / fast["wall_s"],
-                           iq_max_rel_dev=max_relative_deviation(fast["iq"], dc["iq"]))  # fmt: skip
+                row.update(
+                    dc_s=dc["wall_s"],
+                    dc_peak_GiB=dc["peak_rss_GiB"],
+                    speedup=dc["wall_s"] / fast["wall_s"],
+                    iq_max_rel_dev=max_relative_deviation(fast["iq"], dc["iq"]),
+                )
             rows.append(row)
-            print(json.dumps({k: (float(f"{v:.4g}") if isinstance(v, float) else v)
-                              for k, v in row.items()}), flush=True)  # fmt: skip
+            print(
+                json.dumps(
+                    {k: (float(f"{v:.4g}") if isinstance(v, float) else v) for k, v in row.items()}
+                ),
+                flush=True,
+            )
     nan = float("nan")
-    print(f"\n{'atoms':>8} {'fast (s)':>9} {'fast GiB':>9} {'DebyeCalc (s)':>14} {'DC GiB':>7} "
-          f"{'speed-up':>9} {'I(Q) dev':>9}")  # fmt: skip
+    print(
+        f"\n{'atoms':>8} {'fast (s)':>9} {'fast GiB':>9} {'DebyeCalc (s)':>14} {'DC GiB':>7} "
+        f"{'speed-up':>9} {'I(Q) dev':>9}"
+    )
     for r in rows:
-        print(f"{r['n_atoms']:>8} {r['fast_s']:>9.2f} {r['fast_peak_GiB']:>9.2f} "
-              f"{r.get('dc_s', nan):>14.2f} {r.get('dc_peak_GiB', nan):>7.2f} "
-              f"{r.get('speedup', nan):>9.1f} {r.get('iq_max_rel_dev', nan):>9.1e}")  # fmt: skip
+        print(
+            f"{r['n_atoms']:>8} {r['fast_s']:>9.2f} {r['fast_peak_GiB']:>9.2f} "
+            f"{r.get('dc_s', nan):>14.2f} {r.get('dc_peak_GiB', nan):>7.2f} "
+            f"{r.get('speedup', nan):>9.1f} {r.get('iq_max_rel_dev', nan):>9.1e}"
+        )
     big = max(rows, key=lambda r: r["n_atoms"])
-    print(f"\ngoal (issue 7) at {big['n_atoms']} atoms: fast path {big['fast_s']:.1f} s (goal < 60), "
-          f"peak {big['fast_peak_GiB']:.2f} GiB (goal < 2), {big.get('speedup', nan):.1f}x "
-          "DebyeCalculator (goal >= 10)")  # fmt: skip
+    print(
+        f"\ngoal (issue 7) at {big['n_atoms']} atoms: fast path {big['fast_s']:.1f} s (goal < 60), "
+        f"peak {big['fast_peak_GiB']:.2f} GiB (goal < 2), {big.get('speedup', nan):.1f}x "
+        "DebyeCalculator (goal >= 10)"
+    )
     out = Path(os.environ.get("BENCH_OUT", "results/bench"))
     out.mkdir(parents=True, exist_ok=True)
-    (out / "bench_scattering.json").write_text(json.dumps({
-        "threads": args.threads, "cpu": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(), "sizes": sizes, "debyecalculator_up_to": dc_limit,
-        "cross_check": check, "rows": rows,
-        "work": "XRD I(Q) Q 1.61-5.25 step 0.002 + G(r) (Q 1-30, r 0-20 step 0.01)",
-    }, indent=2))  # fmt: skip
+    (out / "bench_scattering.json").write_text(
+        json.dumps(
+            {
+                "threads": args.threads,
+                "cpu": platform.processor() or platform.machine(),
+                "cpu_count": os.cpu_count(),
+                "sizes": sizes,
+                "debyecalculator_up_to": dc_limit,
+                "cross_check": check,
+                "rows": rows,
+                "work": "XRD I(Q) Q 1.61-5.25 step 0.002 + G(r) (Q 1-30, r 0-20 step 0.01)",
+            },
+            indent=2,
+        )
+    )
     return 0 if check is None or check["iq_max_rel_dev"] < 1e-3 else 1
 
 

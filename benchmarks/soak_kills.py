@@ -61,8 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     kills = 0
     while kills < a.kills:
         before = _checkpoints(killed)
-        proc = subprocess.Popen(_cmd(killed, a.run), env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)  # fmt: skip
+        proc = subprocess.Popen(
+            _cmd(killed, a.run), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         while proc.poll() is None and _checkpoints(killed) == before:
             time.sleep(0.05)
         delay = rng.uniform(0.0, 8.0)
@@ -81,14 +82,20 @@ def main(argv: list[str] | None = None) -> int:
                 steps[state] = "unreadable"
         log["kills"].append({"delay_s": round(delay, 2), "checkpoints": steps})  # type: ignore[union-attr]
         print(f"kill {kills}: {len(steps)} checkpoints", file=sys.stderr)
-    done = subprocess.run(_cmd(killed, a.run), env=env, stdout=subprocess.DEVNULL)
+    done = subprocess.run(_cmd(killed, a.run), check=False, env=env, stdout=subprocess.DEVNULL)
     want, got = _numbers(ref), _numbers(killed)
-    diff = {k: (want.get(k), got.get(k)) for k in sorted(set(want) | set(got)) if want.get(k) != got.get(k)}
+    diff = {
+        k: (want.get(k), got.get(k))
+        for k in sorted(set(want) | set(got))
+        if want.get(k) != got.get(k)
+    }
     log.update(final_exit=done.returncode, n_numbers=len(want), differences=diff, kills_done=kills)
     a.out.mkdir(parents=True, exist_ok=True)
     (a.out / "soak.json").write_text(json.dumps(log, indent=1, default=str) + "\n")
-    print(f"{kills} kills; rerun exit {done.returncode}; {len(want)} numbers, {len(diff)} differ"
-          + "".join(f"\n  {k}: {v[0]} != {v[1]}" for k, v in list(diff.items())[:20]))  # fmt: skip
+    print(
+        f"{kills} kills; rerun exit {done.returncode}; {len(want)} numbers, {len(diff)} differ"
+        + "".join(f"\n  {k}: {v[0]} != {v[1]}" for k, v in list(diff.items())[:20])
+    )
     return 0 if not diff and done.returncode == 0 and kills else 1
 
 

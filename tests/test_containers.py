@@ -155,11 +155,27 @@ def test_definition_files_download_nothing_themselves(name):
     assert not re.search(r"https?://|^\s*(curl|wget)\b|git clone", post, re.MULTILINE)
 
 
-@pytest.mark.parametrize(("variant", "expect", "absent"), [
-    ("cpu", ["PKG_ML-PACE=on", "BUILD_MPI=on", "BUILD_OMP=on", "PKG_OPENMP=on"], ["PKG_KOKKOS=on"]),
-    ("gpu", ["PKG_ML-PACE=on", "PKG_KOKKOS=on", "Kokkos_ENABLE_CUDA=on", "Kokkos_ARCH_AMPERE80=on",
-             "nvcc_wrapper"], []),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("variant", "expect", "absent"),
+    [
+        (
+            "cpu",
+            ["PKG_ML-PACE=on", "BUILD_MPI=on", "BUILD_OMP=on", "PKG_OPENMP=on"],
+            ["PKG_KOKKOS=on"],
+        ),
+        (
+            "gpu",
+            [
+                "PKG_ML-PACE=on",
+                "PKG_KOKKOS=on",
+                "Kokkos_ENABLE_CUDA=on",
+                "Kokkos_ARCH_AMPERE80=on",
+                "nvcc_wrapper",
+            ],
+            [],
+        ),
+    ],
+)
 def test_build_script_dry_run(variant, expect, absent, tmp_path):
     env = {
         **os.environ,

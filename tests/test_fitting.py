@@ -79,8 +79,9 @@ def test_linear_fit_recovers_a_linear_ace():
 
     from pyace import ACEBBasisSet, PyACECalculator
 
-    basis = BasisSpec(functions_per_element=8, nradmax_by_orders=(4, 2), lmax_by_orders=(0, 1),
-                      core_wall_eV=0.0)  # fmt: skip
+    basis = BasisSpec(
+        functions_per_element=8, nradmax_by_orders=(4, 2), lmax_by_orders=(0, 1), core_wall_eV=0.0
+    )
     bb = ACEBBasisSet(basis.bbasis_config())
     coeffs = np.random.default_rng(0).normal(0, 0.1, len(bb.basis_coeffs))
     bb.basis_coeffs = coeffs
@@ -203,7 +204,9 @@ def test_paper_mode_with_user_dft_file(paper_calc, tmp_path):
     run = TargetRun("fig1", RunSettings("smoke", "paper", "ase", tmp_path / "out"))
     paper_rmse_with_dft(run, {"dft_data": str(path), "workflow": {}})
     per_atom = 1000 * (shift["Ba"] + shift["Zr"] + 3 * shift["S"]) / 5
-    assert run.numbers["fig1.rmse_energy_low_energy_meV_atom"] == pytest.approx(abs(per_atom), rel=1e-6)
+    assert run.numbers["fig1.rmse_energy_low_energy_meV_atom"] == pytest.approx(
+        abs(per_atom), rel=1e-6
+    )
     assert run.numbers["fig1.rmse_energy_low_energy_shifted_meV_atom"] < 0.01
     assert "fig1.rmse_energy_full_meV_atom" in run.numbers
     for b in frames:
@@ -215,8 +218,11 @@ def test_paper_mode_with_user_dft_file(paper_calc, tmp_path):
 
 @pytest.mark.parametrize(
     ("spoil", "needle"),
-    [("energy", "not a finite number"), ("species", "unknown to the potential"),
-     ("positions", "positions are not finite")],
+    [
+        ("energy", "not a finite number"),
+        ("species", "unknown to the potential"),
+        ("positions", "positions are not finite"),
+    ],
 )
 def test_user_dft_file_is_validated_before_any_work(paper_calc, tmp_path, spoil, needle):
     from ase.io import write

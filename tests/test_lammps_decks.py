@@ -13,7 +13,10 @@ def test_pair_lines_native_and_bridge():
         "pair_style pace recursive",
         "pair_coeff * * pot.yace Ba Zr S",
     ]
-    assert decks.pair_lines("pace", ["Ba"], "p.yace", algorithm="product")[0] == "pair_style pace product"
+    assert (
+        decks.pair_lines("pace", ["Ba"], "p.yace", algorithm="product")[0]
+        == "pair_style pace product"
+    )
     bridge = decks.pair_lines("bridge", ["Ba", "Zr", "S"], cutoff_A=7.17)
     assert f"fix {decks.BRIDGE_FIX} all external pf/callback 1 1" in bridge
     assert f"fix_modify {decks.BRIDGE_FIX} energy yes virial yes" in bridge
@@ -25,12 +28,18 @@ def test_pair_lines_native_and_bridge():
 
 @pytest.mark.parametrize(
     ("cell", "fix"),
-    [("fixed", None), ("iso", "box/relax iso 10000"), ("ortho", "box/relax aniso 10000"),
-     ("full", "box/relax tri 10000"), ("normal", "box/relax z 10000 couple none")],
-)  # fmt: skip
+    [
+        ("fixed", None),
+        ("iso", "box/relax iso 10000"),
+        ("ortho", "box/relax aniso 10000"),
+        ("full", "box/relax tri 10000"),
+        ("normal", "box/relax z 10000 couple none"),
+    ],
+)
 def test_minimize_lines(cell, fix):
-    lines = decks.minimize_lines(Relax(fmax=0.01, max_steps=100, cell=cell, normal_axis=2, pressure_GPa=1.0),
-                                 triclinic=True)  # fmt: skip
+    lines = decks.minimize_lines(
+        Relax(fmax=0.01, max_steps=100, cell=cell, normal_axis=2, pressure_GPa=1.0), triclinic=True
+    )
     text = "\n".join(lines)
     assert ("box/relax" in text) == (fix is not None)
     if fix:
@@ -59,8 +68,17 @@ def test_full_cell_needs_triclinic_box():
 
 
 def test_md_deck_stages_and_ramps():
-    proto = melt_quench(3500.0, 2.0, 1e15, 300.0, 3.0, dt_fs=2.0, premelt_nvt_ps=1.0, pressure_GPa=0.5,
-                        barostat="iso")  # fmt: skip
+    proto = melt_quench(
+        3500.0,
+        2.0,
+        1e15,
+        300.0,
+        3.0,
+        dt_fs=2.0,
+        premelt_nvt_ps=1.0,
+        pressure_GPa=0.5,
+        barostat="iso",
+    )
     deck = decks.md_deck(proto, "start.data", ["Ba", "Zr", "S"], yace_file="pot.yace")
     assert "timestep 0.002" in deck
     assert "fix bzs_int all nvt temp 3500 3500 0.1" in deck
@@ -80,8 +98,9 @@ def test_stage_fix_nve_and_aniso_default():
 @pytest.mark.parametrize("baro", ["iso", "aniso", "tri"])
 def test_npt_barostat_field_is_rendered(baro):
     """MDProtocol.barostat -> the coupling keyword of fix npt; tri only on a triclinic box."""
-    proto = MDProtocol((MDStage("b", "npt", 0.1, 300.0, pressure_GPa=-0.2),), pdamp_fs=500.0,
-                       barostat=baro)  # fmt: skip
+    proto = MDProtocol(
+        (MDStage("b", "npt", 0.1, 300.0, pressure_GPa=-0.2),), pdamp_fs=500.0, barostat=baro
+    )
     line = decks.stage_fix_line(proto.stages[0], proto, triclinic=True)
     assert line == f"fix bzs_int all npt temp 300 300 0.1 {baro} -2000 -2000 0.5"
     if baro == "tri":
@@ -102,8 +121,12 @@ def test_legacy_meta_barostat_must_agree_with_the_field():
 def test_relax_deck_is_standalone():
     """A GB-style relaxation (only the length normal to the plane, here z) as a complete
     input file for an ML-PACE lmp."""
-    deck = decks.relax_deck(Relax(fmax=0.005, max_steps=3000, cell="normal", normal_axis=2),
-                            "gb.data", ["Ba", "Zr", "S"], yace_file="potential.yace")  # fmt: skip
+    deck = decks.relax_deck(
+        Relax(fmax=0.005, max_steps=3000, cell="normal", normal_axis=2),
+        "gb.data",
+        ["Ba", "Zr", "S"],
+        yace_file="potential.yace",
+    )
     lines = deck.splitlines()
     assert "read_data gb.data" in lines
     assert "pair_coeff * * potential.yace Ba Zr S" in lines

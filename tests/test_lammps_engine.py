@@ -32,7 +32,9 @@ def test_mpi_library_is_found(le):
     lib = Path(st["module"]) / "liblammps.so"
     if le._native_prefix() is not None:
         assert str(Path(st["module"])).startswith(str(le._native_prefix()))
-        ldd = subprocess.run(["ldd", str(lib.resolve())], capture_output=True, text=True, check=True).stdout
+        ldd = subprocess.run(
+            ["ldd", str(lib.resolve())], capture_output=True, text=True, check=True
+        ).stdout
         mpi = [ln for ln in ldd.splitlines() if "libmpi" in ln]
         assert mpi, ldd
         assert "not found" not in " ".join(mpi), ldd

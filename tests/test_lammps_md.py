@@ -15,8 +15,6 @@ from bzs_repro.structures.crystal import spacegroup_number
 pytestmark = pytest.mark.lammps
 
 
-
-
 def test_nve_conserves_energy(le, paper_calc, relaxed_crystal):
     """40 atoms, 200 steps of 1 fs from 600 K velocities (~300 K after equipartition): the total
     energy stays within 1e-4 eV/atom while the potential energy swings ten times more."""
@@ -38,8 +36,13 @@ def test_nvt_holds_volume_and_temperature(le, paper_calc, relaxed_crystal):
     would stay): the box never moves and the thermostat heats the crystal to the target
     (40 atoms: +-20 % fluctuations) within 0.4 ps."""
     atoms = relaxed_crystal.repeat((1, 2, 1))
-    proto = MDProtocol((MDStage("nvt", "nvt", 0.4, 600.0),), dt_fs=2.0, tdamp_fs=50.0,
-                       thermo_every=10, initial_T_K=300.0)  # fmt: skip
+    proto = MDProtocol(
+        (MDStage("nvt", "nvt", 0.4, 600.0),),
+        dt_fs=2.0,
+        tdamp_fs=50.0,
+        thermo_every=10,
+        initial_T_K=300.0,
+    )
     res = le.run_md(atoms, paper_calc, proto, progress=False)
     vols = np.array([r["volume_A3"] for r in res.thermo])
     np.testing.assert_allclose(vols, atoms.get_volume(), rtol=1e-12)
@@ -57,8 +60,13 @@ def test_npt_keeps_the_crystal(le, paper_calc, relaxed_crystal, tmp_path):
     each lattice length within 2 % of the 0 K crystal's; the box stays orthogonal."""
     reps = np.array([2, 1, 2])
     supercell = relaxed_crystal.repeat(reps)
-    proto = MDProtocol((MDStage("npt", "npt", 0.5, 300.0),), dt_fs=2.0, thermo_every=25,
-                       initial_T_K=300.0, barostat="aniso")  # fmt: skip
+    proto = MDProtocol(
+        (MDStage("npt", "npt", 0.5, 300.0),),
+        dt_fs=2.0,
+        thermo_every=25,
+        initial_T_K=300.0,
+        barostat="aniso",
+    )
     res = le.run_md(supercell, paper_calc, proto, workdir=tmp_path / "npt", progress=False)
     rho = np.mean([r["density_g_cm3"] for r in res.thermo[len(res.thermo) // 2 :]])
     assert rho == pytest.approx(4.411, rel=0.03)
@@ -80,8 +88,14 @@ def test_tri_barostat_shears_a_triclinic_box(le, paper_calc, relaxed_crystal, tm
     moves its tilt (the cell angles change), read back in the original frame."""
     atoms = relaxed_crystal.repeat((1, 2, 1))
     atoms.set_cell(atoms.cell @ np.array([[1, 0, 0], [0.04, 1, 0], [0, 0, 1]]), scale_atoms=True)
-    proto = MDProtocol((MDStage("npt", "npt", 0.2, 300.0),), dt_fs=2.0, pdamp_fs=100.0,
-                       thermo_every=25, initial_T_K=300.0, barostat="tri")  # fmt: skip
+    proto = MDProtocol(
+        (MDStage("npt", "npt", 0.2, 300.0),),
+        dt_fs=2.0,
+        pdamp_fs=100.0,
+        thermo_every=25,
+        initial_T_K=300.0,
+        barostat="tri",
+    )
     res = le.run_md(atoms, paper_calc, proto, workdir=tmp_path / "tri", progress=False)
     assert len(res.thermo) == 4
     assert np.abs(res.atoms.cell.angles() - atoms.cell.angles()).max() > 1e-3
@@ -96,8 +110,18 @@ def test_melt_quench_deck_runs_and_resumes(le, paper_calc, relaxed_crystal, tmp_
     follows the target temperature ramp; rerunning the same protocol resumes from its last
     checkpoint."""
     atoms = relaxed_crystal.repeat((2, 1, 2))
-    proto = melt_quench(3000.0, 0.1, 1e16, 300.0, 0.1, dt_fs=2.0, premelt_nvt_ps=0.1, thermo_every=25,
-                        checkpoint_every=50, barostat="iso")  # fmt: skip
+    proto = melt_quench(
+        3000.0,
+        0.1,
+        1e16,
+        300.0,
+        0.1,
+        dt_fs=2.0,
+        premelt_nvt_ps=0.1,
+        thermo_every=25,
+        checkpoint_every=50,
+        barostat="iso",
+    )
     wd = tmp_path / "mq"
     res = le.run_md(atoms, paper_calc, proto, workdir=wd, progress=False, trajectory_every=50)
     assert [r["step"] for r in res.thermo][-1] == proto.total_steps
@@ -134,17 +158,33 @@ def test_standalone_decks_run_as_files(le, paper_calc, relaxed_crystal, tmp_path
     from bzs_repro.engines import lammps_decks as decks
 
     atoms = relaxed_crystal.copy()
-    mq = melt_quench(1000.0, 0.01, 1e17, 300.0, 0.01, dt_fs=1.0, premelt_nvt_ps=0.01,
-                     barostat="iso", thermo_every=5)  # fmt: skip
+    mq = melt_quench(
+        1000.0,
+        0.01,
+        1e17,
+        300.0,
+        0.01,
+        dt_fs=1.0,
+        premelt_nvt_ps=0.01,
+        barostat="iso",
+        thermo_every=5,
+    )
     with le.session(atoms, paper_calc, workdir=tmp_path, velocities=True):
         pass  # writes start.data (types, masses, velocities) as the engine does
     pace = "\n".join(decks.pair_lines("pace", ["Ba", "Zr", "S"], "potential.yace"))
     zero = "pair_style zero 7.0\npair_coeff * *"
     decks_text = {
-        "in.md.lammps": decks.md_deck(mq, "start.data", ["Ba", "Zr", "S"], "pace", "potential.yace"),
-        "in.relax.lammps": decks.relax_deck(Relax(fmax=0.01, max_steps=20, cell="normal"),
-                                            "start.data", ["Ba", "Zr", "S"], "pace", "potential.yace"),
-    }  # fmt: skip
+        "in.md.lammps": decks.md_deck(
+            mq, "start.data", ["Ba", "Zr", "S"], "pace", "potential.yace"
+        ),
+        "in.relax.lammps": decks.relax_deck(
+            Relax(fmax=0.01, max_steps=20, cell="normal"),
+            "start.data",
+            ["Ba", "Zr", "S"],
+            "pace",
+            "potential.yace",
+        ),
+    }
     monkeypatch.chdir(tmp_path)
     for name, text in decks_text.items():
         assert pace in text
@@ -156,8 +196,11 @@ def test_standalone_decks_run_as_files(le, paper_calc, relaxed_crystal, tmp_path
         finally:
             lmp.close()
     assert sorted(p.name for p in tmp_path.glob("restart.*")) == [
-        "restart.equilibrate", "restart.melt", "restart.premelt", "restart.quench"
-    ]  # fmt: skip
+        "restart.equilibrate",
+        "restart.melt",
+        "restart.premelt",
+        "restart.quench",
+    ]
     assert (tmp_path / "final.data").is_file()
     assert (tmp_path / "relaxed.data").is_file()
 
@@ -174,8 +217,14 @@ def test_two_mpi_ranks_integrate_like_one(le, paper_calc, relaxed_crystal, tmp_p
     if shutil.which("mpiexec") is None:
         pytest.skip("no mpiexec (Debian: mpich)")
     atoms = relaxed_crystal.repeat((2, 2, 2))
-    proto = MDProtocol((MDStage("nvt", "nvt", 0.2, 600.0),), dt_fs=2.0, thermo_every=20,
-                       checkpoint_every=40, initial_T_K=600.0, seed=4)  # fmt: skip
+    proto = MDProtocol(
+        (MDStage("nvt", "nvt", 0.2, 600.0),),
+        dt_fs=2.0,
+        thermo_every=20,
+        checkpoint_every=40,
+        initial_T_K=600.0,
+        seed=4,
+    )
     one = le.run_md(atoms, paper_calc, proto, progress=False)
     monkeypatch.setenv(le.RANKS_ENV, "2")
     two = le.run_md(atoms, paper_calc, proto, workdir=tmp_path / "mpi", progress=False)
@@ -186,8 +235,13 @@ def test_two_mpi_ranks_integrate_like_one(le, paper_calc, relaxed_crystal, tmp_p
     assert np.ptp(e1) > 1e-3  # the atoms moved: the comparison is not of a static state
     np.testing.assert_allclose(two.atoms.positions, one.atoms.positions, atol=1e-6)
     assert (tmp_path / "mpi" / "checkpoint.ckpt" / "state.json").is_file()
-    grid = [ln for ln in (tmp_path / "mpi" / "log.lammps").read_text().splitlines() if "processor grid" in ln]
-    assert grid and np.prod([int(t) for t in grid[0].split()[:5:2]]) == 2, grid  # 2 ranks ran
+    grid = [
+        ln
+        for ln in (tmp_path / "mpi" / "log.lammps").read_text().splitlines()
+        if "processor grid" in ln
+    ]
+    assert grid
+    assert np.prod([int(t) for t in grid[0].split()[:5:2]]) == 2, grid  # 2 ranks ran
     monkeypatch.setenv(le.RANKS_ENV, "1")
     again = le.run_md(atoms, paper_calc, proto, workdir=tmp_path / "mpi", progress=False)
     assert again.resumed_from_step == 100
@@ -213,14 +267,23 @@ def test_both_engines_give_the_same_crystal_at_300K(le, paper_calc, relaxed_crys
 
     need_ml_pace(le)
     atoms = relaxed_crystal.repeat((2, 2, 2))
-    proto = MDProtocol((MDStage("npt", "npt", 4.0, 300.0),), dt_fs=2.0, tdamp_fs=100.0,
-                       pdamp_fs=500.0, thermo_every=10, initial_T_K=300.0, seed=2,
-                       barostat="aniso")  # fmt: skip
+    proto = MDProtocol(
+        (MDStage("npt", "npt", 4.0, 300.0),),
+        dt_fs=2.0,
+        tdamp_fs=100.0,
+        pdamp_fs=500.0,
+        thermo_every=10,
+        initial_T_K=300.0,
+        seed=2,
+        barostat="aniso",
+    )
     got = {}
     for name, eng in (("ase", ase_engine), ("lammps", le)):
         th = eng.run_md(atoms, paper_calc, proto, progress=False).thermo
         keep = [r for r in th if r["time_ps"] > 1.0]
-        got[name] = {k: _block_mean(np.array([r[k] for r in keep])) for k in ("density_g_cm3", "T_K")}
+        got[name] = {
+            k: _block_mean(np.array([r[k] for r in keep])) for k in ("density_g_cm3", "T_K")
+        }
     for k in ("density_g_cm3", "T_K"):
         (m1, e1), (m2, e2) = got["ase"][k], got["lammps"][k]
         assert abs(m1 - m2) <= 4 * np.hypot(e1, e2), (k, got)

@@ -91,9 +91,11 @@ def test_atomsk_rotation_order():
     # element by element as Atomsk's EULER2MAT_ZYX(a, b, c) (src/include/math.f90)
     a, b, c = np.radians(ang)
     c1, c2, c3, s1, s2, s3 = np.cos(c), np.cos(b), np.cos(a), np.sin(c), np.sin(b), np.sin(a)
-    atomsk = [[c1 * c2, c1 * s2 * s3 - c3 * s1, s1 * s3 + c1 * c3 * s2],
-              [c2 * s1, c1 * c3 + s1 * s2 * s3, c3 * s1 * s2 - c1 * s3],
-              [-s2, c2 * s3, c2 * c3]]  # fmt: skip
+    atomsk = [
+        [c1 * c2, c1 * s2 * s3 - c3 * s1, s1 * s3 + c1 * c3 * s2],
+        [c2 * s1, c1 * c3 + s1 * s2 * s3, c3 * s1 * s2 - c1 * s3],
+        [-s2, c2 * s3, c2 * c3],
+    ]
     assert np.allclose(pc.grain_rotation(ang), atomsk)
     # random grains: proper rotations, angles in Atomsk's range (-180, 180] (middle in [-90, 90])
     p = pc.random_params(20, 30.0, seed=1)
@@ -147,8 +149,22 @@ def test_cli_build(tmp_path):
     from bzs_repro.cli import main
 
     out = tmp_path / "poly.extxyz"
-    rc = main(["build", "polycrystal", "--grains", "3", "--box", "30", "--seed", "2",
-               "--lattice", *map(str, ABC), "--out", str(out)])  # fmt: skip
+    rc = main(
+        [
+            "build",
+            "polycrystal",
+            "--grains",
+            "3",
+            "--box",
+            "30",
+            "--seed",
+            "2",
+            "--lattice",
+            *map(str, ABC),
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     atoms = read(out)
     assert set(atoms.arrays["grain"]) == {0, 1, 2}
@@ -197,8 +213,21 @@ def test_cli_build_from_atomsk_file(paper_mirror, tmp_path, capsys):
     small = pc.AtomskParams(p.box * 0.18, p.nodes * 0.18, p.angles_deg, p.comments)
     par = pc.write_atomsk_params(small, tmp_path / "small_param.txt")
     out = tmp_path / "eight.extxyz"
-    assert main(["build", "polycrystal", "--atomsk-params", str(par),
-                 "--lattice", *map(str, ABC), "--out", str(out)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "build",
+                "polycrystal",
+                "--atomsk-params",
+                str(par),
+                "--lattice",
+                *map(str, ABC),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     atoms = read(out)
     assert sorted(set(atoms.arrays["grain"])) == list(range(8))
     assert "given" in atoms.info["polycrystal_seed"]

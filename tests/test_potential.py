@@ -34,8 +34,11 @@ def test_complete_potentials_pass_the_file_check(tmp_path):
         yace_file,
     )
 
-    for path in (potential_path("low-energy", "paper"), surrogate_path("low-energy"),
-                 surrogate_path("full-dataset")):  # fmt: skip
+    for path in (
+        potential_path("low-energy", "paper"),
+        surrogate_path("low-energy"),
+        surrogate_path("full-dataset"),
+    ):
         assert check_potential_file(path) == path
         assert check_potential_file(yace_file(path, tmp_path)).suffix == ".yace"
     text = yace_file(surrogate_path("low-energy"), tmp_path).read_text()
@@ -76,10 +79,14 @@ def test_verlet_environment_gives_pyace_results(tmp_path):
     x.positions[0] += [0.8, 0, 0]  # beyond skin/2
     same(x)
     assert fast._verlet.builds == builds + 1
-    x.set_cell(x.cell.array @ np.array([[1.01, 0.02, 0], [0, 0.99, 0], [0, 0.01, 1.0]]), scale_atoms=True)
+    x.set_cell(
+        x.cell.array @ np.array([[1.01, 0.02, 0], [0, 0.99, 0], [0, 0.01, 1.0]]), scale_atoms=True
+    )
     same(x)
     small = bazrs3_pnma()  # 20 atoms, box lengths 7-10 A < 2 x cutoff: many images per atom
-    small.set_cell(small.cell.array + [[0, 0.5, 0], [0.3, 0, 0], [0, 0, 0]], scale_atoms=True)
+    small.set_cell(
+        small.cell.array + np.array([[0, 0.5, 0], [0.3, 0, 0], [0, 0, 0]]), scale_atoms=True
+    )
     same(small)
     x.set_chemical_symbols(["Ba"] * len(x))  # other identities: rebuilt, still pyace's result
     same(x)
@@ -97,8 +104,14 @@ def test_verlet_environment_does_not_depend_on_when_it_was_built(relaxed_crystal
     from bzs_repro.protocols import MDProtocol, MDStage
 
     atoms = relaxed_crystal.repeat((2, 2, 1))
-    proto = MDProtocol((MDStage("hot", "nvt", 0.3, 2500.0),), dt_fs=2.0, thermo_every=10,
-                       checkpoint_every=70, initial_T_K=2500.0, seed=5)  # fmt: skip
+    proto = MDProtocol(
+        (MDStage("hot", "nvt", 0.3, 2500.0),),
+        dt_fs=2.0,
+        thermo_every=10,
+        checkpoint_every=70,
+        initial_T_K=2500.0,
+        seed=5,
+    )
     ref = ase_engine.run_md(atoms, calculator(), proto, progress=False)
     wd = tmp_path / "wd"
     ase_engine.run_md(atoms, calculator(), proto, workdir=wd, progress=False)

@@ -14,7 +14,7 @@ from bzs_repro.results import FAILED_RUN, ResultsInUse, RunSettings, TargetRun, 
 from bzs_repro.targets import load_target, run_target
 from bzs_repro.verify import EXIT_INCOMPLETE, EXIT_OK, verify
 
-RUNNER = '''
+RUNNER = """
 import os
 def run(run, cfg):
     run.record("toy.value", cfg["value"])
@@ -22,7 +22,7 @@ def run(run, cfg):
     (run.dir / "figures" / "toy.png").write_bytes(b"png")
     if os.environ.get("TOY_FAIL"):
         raise RuntimeError("the mirror was tampered with")
-'''
+"""
 CONFIG = """target = "toy"
 title = "toy target"
 runner = "toy_runner:run"
@@ -53,7 +53,11 @@ def toy(tmp_path, monkeypatch):
     cfg.parent.mkdir(parents=True)
     cfg.write_text(CONFIG)
     (tmp_path / "exp.toml").write_text(EXP)
-    return load_target(cfg), RunSettings("smoke", "paper", "ase", tmp_path / "out"), tmp_path / "exp.toml"
+    return (
+        load_target(cfg),
+        RunSettings("smoke", "paper", "ase", tmp_path / "out"),
+        tmp_path / "exp.toml",
+    )
 
 
 def test_failed_rerun_leaves_the_good_results_and_adds_its_error(toy, monkeypatch):
@@ -67,7 +71,9 @@ def test_failed_rerun_leaves_the_good_results_and_adds_its_error(toy, monkeypatc
         run_target(target, settings)
     assert (d / "numbers.json").read_text() == good  # untouched
     assert "tampered" in (d / FAILED_RUN / "error.txt").read_text()
-    assert json.loads((d / FAILED_RUN / "provenance.json").read_text())["failed"].startswith("RuntimeError")
+    assert json.loads((d / FAILED_RUN / "provenance.json").read_text())["failed"].startswith(
+        "RuntimeError"
+    )
     rows, status = verify(settings.out, exp)
     assert status == EXIT_INCOMPLETE
     assert "latest rerun failed" in rows[0].detail
@@ -89,7 +95,10 @@ def test_work_folder_survives_publishing(toy):
 
 def test_a_second_run_into_the_same_results_is_refused_naming_the_pid(toy):
     target, settings, _ = toy
-    with target_lock(settings.out, "toy"), pytest.raises(ResultsInUse, match=f"in use by PID {os.getpid()}"):
+    with (
+        target_lock(settings.out, "toy"),
+        pytest.raises(ResultsInUse, match=f"in use by PID {os.getpid()}"),
+    ):
         run_target(target, settings)
     run_target(target, settings)  # released
 

@@ -119,9 +119,11 @@ def test_fwhm_grows_as_grains_shrink(seed):
     box = 40.0
     reps = np.round(box / np.array(ABC)).astype(int)
     q = sc.q_grid(1.61, 5.25, 0.004)
-    models = {"single": seed.repeat(tuple(reps)),
-              "2": pc.build_polycrystal(pc.random_params(2, box, seed=2), seed),
-              "8": pc.build_polycrystal(pc.random_params(8, box, seed=2), seed)}  # fmt: skip
+    models = {
+        "single": seed.repeat(tuple(reps)),
+        "2": pc.build_polycrystal(pc.random_params(2, box, seed=2), seed),
+        "8": pc.build_polycrystal(pc.random_params(8, box, seed=2), seed),
+    }
     pats = {k: sc.fast_patterns(sc.cluster(m), q=q) for k, m in models.items()}
     rows = scherrer_table(pats, {}, n_peaks=3)
     fwhm = {k: np.mean([r["fwhm_deg"] for r in rows if r["model"] == k]) for k in models}

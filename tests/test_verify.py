@@ -28,8 +28,9 @@ def write_run(results: Path, target: str, numbers: dict, data="paper", scale="sm
     d = results / target
     d.mkdir(parents=True, exist_ok=True)
     (d / "numbers.json").write_text(json.dumps(numbers))
-    (d / "provenance.json").write_text(json.dumps({"target": target, "scale": scale, "data": data,
-                                                   "engine": "ase", **prov}))  # fmt: skip
+    (d / "provenance.json").write_text(
+        json.dumps({"target": target, "scale": scale, "data": data, "engine": "ase", **prov})
+    )
     return d
 
 
@@ -57,8 +58,14 @@ scales = {scales}
 """
 
 
-def row(id, kind="paper", body="value = 5.9\ntolerance = { abs = 0.05 }", data='["paper"]',
-        scales='["smoke"]', extra=""):  # fmt: skip
+def row(
+    id,
+    kind="paper",
+    body="value = 5.9\ntolerance = { abs = 0.05 }",
+    data='["paper"]',
+    scales='["smoke"]',
+    extra="",
+):
     return ROW.format(id=id, kind=kind, body=body, data=data, scales=scales, extra=extra)
 
 
@@ -118,8 +125,12 @@ def test_empty_folder_is_incomplete_not_success(tmp_path, capsys):
 
 def test_missing_applicable_number_is_incomplete_and_says_why(tmp_path):
     res = tmp_path / "r"
-    write_run(res, "fig2", {"fig2.crystal_cn_zr_mean": 6.0},
-              not_produced={"fig2.density_ratio": "needs the 'scattering' extra"})  # fmt: skip
+    write_run(
+        res,
+        "fig2",
+        {"fig2.crystal_cn_zr_mean": 6.0},
+        not_produced={"fig2.density_ratio": "needs the 'scattering' extra"},
+    )
     rows, status = verify(res, EXP)
     got = {r.exp.id: r for r in rows}
     assert got["fig2.authors_model.cn_zr_mean"].status == "NOT RUN"
@@ -131,8 +142,12 @@ def test_missing_applicable_number_is_incomplete_and_says_why(tmp_path):
 
 def test_numbers_of_a_failed_run_are_never_compared(tmp_path):
     """Legacy layout (provenance says failed) and the staged one (only failed-run/)."""
-    good = {"fig2.authors_model.density_g_cm3": 3.94, "fig2.authors_model.cn_zr_mean": 5.9,
-            "fig2.density_ratio": 0.9, "fig2.crystal_cn_zr_mean": 6.0}  # fmt: skip
+    good = {
+        "fig2.authors_model.density_g_cm3": 3.94,
+        "fig2.authors_model.cn_zr_mean": 5.9,
+        "fig2.density_ratio": 0.9,
+        "fig2.crystal_cn_zr_mean": 6.0,
+    }
     legacy = tmp_path / "legacy"
     write_run(legacy, "fig2", good, failed="RuntimeError: boom")
     staged = tmp_path / "staged"
@@ -150,9 +165,16 @@ def test_numbers_of_a_failed_run_are_never_compared(tmp_path):
 
 def test_failed_rerun_keeps_earlier_results_but_is_incomplete(tmp_path):
     res = tmp_path / "r"
-    d = write_run(res, "fig2", {"fig2.crystal_cn_zr_mean": 6.0, "fig2.density_ratio": 0.9,
-                                "fig2.authors_model.density_g_cm3": 3.94,
-                                "fig2.authors_model.cn_zr_mean": 5.9})  # fmt: skip
+    d = write_run(
+        res,
+        "fig2",
+        {
+            "fig2.crystal_cn_zr_mean": 6.0,
+            "fig2.density_ratio": 0.9,
+            "fig2.authors_model.density_g_cm3": 3.94,
+            "fig2.authors_model.cn_zr_mean": 5.9,
+        },
+    )
     fr = d / "failed-run"
     fr.mkdir()
     (fr / "provenance.json").write_text('{"target": "fig2", "failed": "ChecksumError: bad"}')
@@ -164,12 +186,18 @@ def test_failed_rerun_keeps_earlier_results_but_is_incomplete(tmp_path):
 
 
 def test_discrepancy_row_matches_only_its_pinned_value(tmp_path):
-    known = ('[[expectation.known]]\nvalue = 5.41\ntolerance = { abs = 0.005 }\nstatus = "DISAGREES"\n'
-             'data = ["paper"]\nreason = "the published file holds 5.41, the text 5.9"\n')  # fmt: skip
+    known = (
+        '[[expectation.known]]\nvalue = 5.41\ntolerance = { abs = 0.005 }\nstatus = "DISAGREES"\n'
+        'data = ["paper"]\nreason = "the published file holds 5.41, the text 5.9"\n'
+    )
     f = exp_file(tmp_path, row("fig2.authors_model.cn_zr_mean", extra=known))
     res = tmp_path / "r"
-    for value, status, code in ((5.9, "PASS", EXIT_OK), (5.412, "DISAGREES", EXIT_OK),
-                                (4.0, "FAIL", EXIT_FAIL), (5.45, "FAIL", EXIT_FAIL)):  # fmt: skip
+    for value, status, code in (
+        (5.9, "PASS", EXIT_OK),
+        (5.412, "DISAGREES", EXIT_OK),
+        (4.0, "FAIL", EXIT_FAIL),
+        (5.45, "FAIL", EXIT_FAIL),
+    ):
         write_run(res, "fig2", {"fig2.authors_model.cn_zr_mean": value})
         rows, got = verify(res, f)
         assert (rows[0].status, got) == (status, code), value
@@ -180,15 +208,23 @@ def test_discrepancy_row_matches_only_its_pinned_value(tmp_path):
 
 
 def test_known_limit_applies_only_to_its_data_mode(tmp_path):
-    known = ('[[expectation.known]]\nvalue = 9.0\ntolerance = { abs = 0.01 }\nstatus = "KNOWN LIMIT"\n'
-             'data = ["surrogate"]\nreason = "the surrogate crystal has Ba CN 9"\n')  # fmt: skip
+    known = (
+        '[[expectation.known]]\nvalue = 9.0\ntolerance = { abs = 0.01 }\nstatus = "KNOWN LIMIT"\n'
+        'data = ["surrogate"]\nreason = "the surrogate crystal has Ba CN 9"\n'
+    )
     body = "min = 8.0\nmax = 8.0"
-    f = exp_file(tmp_path, row("fig2.crystal_cn_ba_mean", "bound", body, '["paper", "surrogate"]',
-                               extra=known))  # fmt: skip
+    f = exp_file(
+        tmp_path,
+        row("fig2.crystal_cn_ba_mean", "bound", body, '["paper", "surrogate"]', extra=known),
+    )
     res = tmp_path / "r"
-    cases = (("surrogate", 9.0, "KNOWN LIMIT", EXIT_OK), ("surrogate", 8.0, "SURROGATE", EXIT_OK),
-             ("surrogate", 7.0, "FAIL", EXIT_FAIL), ("paper", 9.0, "FAIL", EXIT_FAIL),
-             ("paper", 8.0, "PASS", EXIT_OK))  # fmt: skip
+    cases = (
+        ("surrogate", 9.0, "KNOWN LIMIT", EXIT_OK),
+        ("surrogate", 8.0, "SURROGATE", EXIT_OK),
+        ("surrogate", 7.0, "FAIL", EXIT_FAIL),
+        ("paper", 9.0, "FAIL", EXIT_FAIL),
+        ("paper", 8.0, "PASS", EXIT_OK),
+    )
     for data, value, status, code in cases:
         write_run(res, "fig2", {"fig2.crystal_cn_ba_mean": value}, data=data)
         rows, got = verify(res, f)
@@ -197,8 +233,16 @@ def test_known_limit_applies_only_to_its_data_mode(tmp_path):
 
 def test_surrogate_derived_number_is_never_pass_in_paper_mode(tmp_path):
     body = "max = 25.0"
-    f = exp_file(tmp_path, row("fig1.reenact_rmse", "bound", body, '["paper", "surrogate"]',
-                               extra="surrogate_derived = true"))  # fmt: skip
+    f = exp_file(
+        tmp_path,
+        row(
+            "fig1.reenact_rmse",
+            "bound",
+            body,
+            '["paper", "surrogate"]',
+            extra="surrogate_derived = true",
+        ),
+    )
     res = tmp_path / "r"
     write_run(res, "fig1", {"fig1.reenact_rmse": 9.6}, data="paper")
     rows, code = verify(res, f)
@@ -210,8 +254,14 @@ def test_surrogate_derived_number_is_never_pass_in_paper_mode(tmp_path):
 
 
 def test_unavailable_input_is_neither_pass_nor_incomplete(tmp_path):
-    f = exp_file(tmp_path, row("fig1.rmse_energy", body="value = 13.9\ntolerance = { abs = 1.0 }",
-                               extra='needs = "the DFT data set"'))  # fmt: skip
+    f = exp_file(
+        tmp_path,
+        row(
+            "fig1.rmse_energy",
+            body="value = 13.9\ntolerance = { abs = 1.0 }",
+            extra='needs = "the DFT data set"',
+        ),
+    )
     res = tmp_path / "r"
     write_run(res, "fig1", {}, unavailable={"fig1.rmse_energy": "not public"})
     rows, code = verify(res, f)
@@ -222,7 +272,9 @@ def test_unavailable_input_is_neither_pass_nor_incomplete(tmp_path):
 
 
 def test_experiment_rows_show_the_difference_and_never_pass(tmp_path):
-    f = exp_file(tmp_path, row("fig2.zrs:exafs", "experiment", "value = 2.593\ntolerance = { abs = 0.02 }"))
+    f = exp_file(
+        tmp_path, row("fig2.zrs:exafs", "experiment", "value = 2.593\ntolerance = { abs = 0.02 }")
+    )
     res = tmp_path / "r"
     for value in (2.575, 3.5):
         write_run(res, "fig2", {"fig2.zrs": value})
@@ -232,8 +284,11 @@ def test_experiment_rows_show_the_difference_and_never_pass(tmp_path):
 
 
 def test_input_echoes_leave_the_verdict_table(tmp_path):
-    f = exp_file(tmp_path, row("fig3.natoms", "input", "value = 1224\ntolerance = { abs = 0 }")
-                 + row("fig3.egb", "bound", "max = 2.0"))  # fmt: skip
+    f = exp_file(
+        tmp_path,
+        row("fig3.natoms", "input", "value = 1224\ntolerance = { abs = 0 }")
+        + row("fig3.egb", "bound", "max = 2.0"),
+    )
     res = tmp_path / "r"
     write_run(res, "fig3", {"fig3.natoms": 1224, "fig3.egb": 1.0})
     _rows, code = verify(res, f)
@@ -382,10 +437,17 @@ def test_runs_table_says_resumed_only_for_resumed_runs(tmp_path):
     """provenance 'resumed' is the list of resumed MD runs: [] is a run from scratch."""
     out = tmp_path / "r"
     write_run(out, "fig2", {"fig2.density_ratio": 0.9}, resumed=[])
-    write_run(out, "fig4", {"fig4.cn_zr_mean": 5.8},
-              resumed=[{"label": "relax", "from_step": 20, "earlier_wall_s": 3.0}])  # fmt: skip
+    write_run(
+        out,
+        "fig4",
+        {"fig4.cn_zr_mean": 5.8},
+        resumed=[{"label": "relax", "from_step": 20, "earlier_wall_s": 3.0}],
+    )
     verify(out, EXP)
-    runs = {ln.split("|")[1].strip(): ln for ln in (out / "report.md").read_text().splitlines()
-            if ln.startswith("| fig")}  # fmt: skip
+    runs = {
+        ln.split("|")[1].strip(): ln
+        for ln in (out / "report.md").read_text().splitlines()
+        if ln.startswith("| fig")
+    }
     assert runs["fig2"].rstrip(" |").endswith("| ok")
     assert runs["fig4"].rstrip(" |").endswith("ok (resumed)")

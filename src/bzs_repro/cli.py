@@ -26,8 +26,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     names = list(targets) if args.target == "all" else [args.target]
     unknown = [n for n in names if n not in targets]
     if unknown:
-        print(f"unknown target {unknown[0]!r}; known: {', '.join(targets) or 'none'}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"unknown target {unknown[0]!r}; known: {', '.join(targets) or 'none'}", file=sys.stderr
+        )
         return 2
     out = _writable_out(Path(args.out))
     data, reason = resolve_data_mode(args.data)
@@ -54,8 +55,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
             run_target(targets[name], settings, seed=args.seed)
         except Exception as exc:  # keep going with the other targets; the report says why
             log.debug("target %s failed", name, exc_info=True)
-            failed.append(f"{name}: {type(exc).__name__}: {_one_line(exc)} (details: "
-                          f"{out / name / 'failed-run' / 'error.txt'})")  # fmt: skip
+            failed.append(
+                f"{name}: {type(exc).__name__}: {_one_line(exc)} (details: "
+                f"{out / name / 'failed-run' / 'error.txt'})"
+            )
             print(f"FAILED {failed[-1]}", file=sys.stderr)
             if args.target != "all":
                 break
@@ -79,7 +82,10 @@ def _resolve_engine(requested: str) -> tuple[str, str]:
         return "ase", f"auto: no LAMMPS module ({_one_line(err)[:120]})"
     if st["ml_pace"]:
         return "lammps", f"auto: native LAMMPS {st['version']} with ML-PACE ({st['module']})"
-    return "ase", f"auto: the LAMMPS build at {st['module']} has no ML-PACE (pyace embedded is faster)"
+    return (
+        "ase",
+        f"auto: the LAMMPS build at {st['module']} has no ML-PACE (pyace embedded is faster)",
+    )
 
 
 def _one_line(exc: BaseException) -> str:
@@ -113,8 +119,10 @@ def _report(results: Path, expectations: Path | None) -> int:
     from bzs_repro.verify import headline, summary, verify_with_reasons
 
     rows, status, reasons = verify_with_reasons(results, expectations)
-    print(f"report: {results / 'report.md'} (and report.html): "
-          + json.dumps({k: v for k, v in summary(rows).items() if v}))  # fmt: skip
+    print(
+        f"report: {results / 'report.md'} (and report.html): "
+        + json.dumps({k: v for k, v in summary(rows).items() if v})
+    )
     print(headline(rows))
     for line in reasons[:40]:
         print(line, file=sys.stderr)
@@ -171,8 +179,10 @@ def _cmd_expectations(args: argparse.Namespace) -> int:
     print(header)
     print("-" * len(header))
     for e in exps:
-        print(f"{e.id:44s} {e.expected_text():>18s} {e.unit:10s} {e.kind:8s} "
-              f"{'/'.join(e.data):16s} {'/'.join(e.scales):22s} {e.source}")  # fmt: skip
+        print(
+            f"{e.id:44s} {e.expected_text():>18s} {e.unit:10s} {e.kind:8s} "
+            f"{'/'.join(e.data):16s} {'/'.join(e.scales):22s} {e.source}"
+        )
     return 0
 
 
@@ -248,26 +258,47 @@ def build_parser() -> argparse.ArgumentParser:
         prog="bzs-repro",
         description="Reproduce Pasca et al., J. Mater. Chem. A 2025 (BaZrS3 ACE potential).",
     )
-    p.add_argument("-v", "--verbose", "--debug", action="store_true",
-                   help="debug logging, and tracebacks of errors")  # fmt: skip
+    p.add_argument(
+        "-v",
+        "--verbose",
+        "--debug",
+        action="store_true",
+        help="debug logging, and tracebacks of errors",
+    )
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     r = sub.add_parser("run", help="run a target (figure/table) or 'all'")
     r.add_argument("target", help="target name (see `bzs-repro targets`) or 'all'")
     r.add_argument("--scale", choices=["smoke", "reduced", "paper"], default="smoke")
     r.add_argument("--data", choices=["auto", "paper", "surrogate"], default="auto")
-    r.add_argument("--engine", choices=["ase", "lammps", "auto"], default="auto",
-                   help="auto (default): native LAMMPS + ML-PACE when a build with it is found "
-                   "(BZS_REPRO_LAMMPS_PREFIX, the images), else ase (ASE + pyace, embedded); "
-                   "the report says which ran and why")  # fmt: skip
-    r.add_argument("--ranks", type=_positive_int, default=None, metavar="N",
-                   help="MPI ranks of each LAMMPS MD run (--engine lammps, native ML-PACE; "
-                   "threads per rank: OMP_NUM_THREADS)")  # fmt: skip
+    r.add_argument(
+        "--engine",
+        choices=["ase", "lammps", "auto"],
+        default="auto",
+        help="auto (default): native LAMMPS + ML-PACE when a build with it is found "
+        "(BZS_REPRO_LAMMPS_PREFIX, the images), else ase (ASE + pyace, embedded); "
+        "the report says which ran and why",
+    )
+    r.add_argument(
+        "--ranks",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="MPI ranks of each LAMMPS MD run (--engine lammps, native ML-PACE; "
+        "threads per rank: OMP_NUM_THREADS)",
+    )
     r.add_argument("--out", default="results", help="results folder (default: results)")
-    r.add_argument("--verify", action="store_true",
-                   help="write the report after running; the exit status is then verify's")  # fmt: skip
-    r.add_argument("--seed", type=int, default=None,
-                   help="override every 'seed' of the target's config (recorded in provenance)")  # fmt: skip
+    r.add_argument(
+        "--verify",
+        action="store_true",
+        help="write the report after running; the exit status is then verify's",
+    )
+    r.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="override every 'seed' of the target's config (recorded in provenance)",
+    )
     r.set_defaults(func=_cmd_run)
 
     v = sub.add_parser(
@@ -318,7 +349,9 @@ def build_parser() -> argparse.ArgumentParser:
     g = pc.add_mutually_exclusive_group(required=True)
     g.add_argument("--atomsk-params", type=Path, metavar="FILE")
     g.add_argument("--grains", type=int, metavar="N")
-    pc.add_argument("--box", type=_positive, metavar="L", help="box side in Angstrom (with --grains)")
+    pc.add_argument(
+        "--box", type=_positive, metavar="L", help="box side in Angstrom (with --grains)"
+    )
     pc.add_argument("--seed", type=int, default=0)
     pc.add_argument("--lattice", type=_positive, nargs=3, metavar=("A", "B", "C"))
     pc.add_argument("--out", required=True, type=Path)

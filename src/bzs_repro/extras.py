@@ -19,8 +19,10 @@ class MissingExtra(ImportError):
     def __init__(self, extra: str, module: str, step: str = "") -> None:
         self.extra, self.module = extra, module
         what = f"{step} needs" if step else "needs"
-        super().__init__(f"{what} the optional extra '{extra}' (module {module} is missing): "
-                         f"pip install 'bzs-repro[{extra}]'")  # fmt: skip
+        super().__init__(
+            f"{what} the optional extra '{extra}' (module {module} is missing): "
+            f"pip install 'bzs-repro[{extra}]'"
+        )
 
 
 def require(extra: str, *modules: str, step: str = "") -> None:

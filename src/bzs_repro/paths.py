@@ -17,9 +17,14 @@ def project_root() -> Path:
     env = os.environ.get("BZS_REPRO_ROOT")
     if env:
         root = Path(env)
-        if not ((root / "data" / "expectations.toml").is_file() and (root / "data" / "registry.toml").is_file()):
-            msg = (f"BZS_REPRO_ROOT={env} holds no data/expectations.toml and data/registry.toml "
-                   "(a checkout of this project); fix or unset it")  # fmt: skip
+        if not (
+            (root / "data" / "expectations.toml").is_file()
+            and (root / "data" / "registry.toml").is_file()
+        ):
+            msg = (
+                f"BZS_REPRO_ROOT={env} holds no data/expectations.toml and data/registry.toml "
+                "(a checkout of this project); fix or unset it"
+            )
             raise FileNotFoundError(msg)
     candidates = [Path(env)] if env else []
     candidates += list(Path(__file__).resolve().parents)

@@ -54,8 +54,10 @@ def check_potential_file(path: Path) -> Path:
     elements = _yace_elements(path) if path.suffix == ".yace" else _yaml_elements(path)
     missing_species = [s for s in SPECIES if s not in elements]
     if missing_species:
-        msg = (f"potential {path}: no {', '.join(missing_species)} (holds "
-               f"{', '.join(sorted(elements)) or 'no species'}; BaZrS3 needs Ba, Zr, S)")
+        msg = (
+            f"potential {path}: no {', '.join(missing_species)} (holds "
+            f"{', '.join(sorted(elements)) or 'no species'}; BaZrS3 needs Ba, Zr, S)"
+        )
         raise PotentialFileError(msg)
     _CHECKED[key] = None
     return path
@@ -70,7 +72,9 @@ def _yace_elements(path: Path) -> set[str]:
     keys = set(re.findall(r"^([A-Za-z_]\w*):", text, re.MULTILINE))
     missing = [k for k in ("elements", "embeddings", "bonds", "functions") if k not in keys]
     if missing:
-        raise PotentialFileError(f"potential {path}: .yace without {', '.join(missing)} (truncated?)")
+        raise PotentialFileError(
+            f"potential {path}: .yace without {', '.join(missing)} (truncated?)"
+        )
     m = re.search(r"^elements:\s*\[([^\]]*)\]", text, re.MULTILINE)
     return {e.strip() for e in m.group(1).split(",")} if m else set()
 
@@ -80,7 +84,7 @@ def _yaml_elements(path: Path) -> set[str]:
     import yaml
 
     try:
-        doc = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        doc = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (yaml.YAMLError, UnicodeDecodeError) as err:
         where = getattr(err, "problem_mark", None)
         at = f" at line {where.line + 1}" if where is not None else ""
@@ -90,22 +94,28 @@ def _yaml_elements(path: Path) -> set[str]:
         raise PotentialFileError(f"potential {path}: not an ACE potential (no key/value mapping)")
     blocks = doc.get("species")
     if not isinstance(blocks, list) or not blocks:
-        raise PotentialFileError(f"potential {path}: no 'species' blocks (not a pacemaker B-basis YAML)")
+        raise PotentialFileError(
+            f"potential {path}: no 'species' blocks (not a pacemaker B-basis YAML)"
+        )
     for block in blocks:
         if not isinstance(block, dict) or "speciesblock" not in block:
             raise PotentialFileError(f"potential {path}: a species block without 'speciesblock'")
         need = ("radcoefficients", "nbody") if len(str(block["speciesblock"]).split()) <= 2 else ()
         lost = [k for k in need if k not in block]
         if lost:
-            msg = (f"potential {path}: species block {block['speciesblock']!r} lacks "
-                   f"{', '.join(lost)} (truncated?)")  # fmt: skip
+            msg = (
+                f"potential {path}: species block {block['speciesblock']!r} lacks "
+                f"{', '.join(lost)} (truncated?)"
+            )
             raise PotentialFileError(msg)
     names = {str(b["speciesblock"]) for b in blocks}
     elements = {e for n in names for e in n.split()}
     wanted = {f"{a} {b}" for a in elements for b in elements if a != b} | elements
     lost_blocks = sorted(wanted - names)
     if lost_blocks and set(SPECIES) <= elements:
-        raise PotentialFileError(f"potential {path}: no species block {lost_blocks[0]!r} (truncated?)")
+        raise PotentialFileError(
+            f"potential {path}: no species block {lost_blocks[0]!r} (truncated?)"
+        )
     return elements
 
 

@@ -51,9 +51,17 @@ def collect(folders: list[Path]) -> list[dict]:
             for key, val in nums.items():
                 if val is None or EXCLUDE.search(key) or not math.isfinite(val):
                     continue
-                rows.append({"mode": prov["data"], "scale": prov["scale"], "seed": seed,
-                             "engine": prov.get("engine", "ase"), "target": prov["target"],
-                             "key": key, "value": float(val)})  # fmt: skip
+                rows.append(
+                    {
+                        "mode": prov["data"],
+                        "scale": prov["scale"],
+                        "seed": seed,
+                        "engine": prov.get("engine", "ase"),
+                        "target": prov["target"],
+                        "key": key,
+                        "value": float(val),
+                    }
+                )
     return rows
 
 
@@ -67,9 +75,19 @@ def tolerance(values: list[float]) -> float:
     return max(SIGMAS * std, REL_FLOOR * abs(mean), 1e-12)
 
 
-UNITS = (("_g_cm3", "g/cm3"), ("_J_m2", "J/m2"), ("_meV_atom", "meV/atom"), ("_meV_A", "meV/A"),
-         ("_eV_A", "eV/A"), ("_eV", "eV"), ("_THz", "THz"), ("_deg", "deg"), ("_pct", "%"),
-         ("_percent", "%"), ("_A", "Angstrom"))  # fmt: skip
+UNITS = (
+    ("_g_cm3", "g/cm3"),
+    ("_J_m2", "J/m2"),
+    ("_meV_atom", "meV/atom"),
+    ("_meV_A", "meV/A"),
+    ("_eV_A", "eV/A"),
+    ("_eV", "eV"),
+    ("_THz", "THz"),
+    ("_deg", "deg"),
+    ("_pct", "%"),
+    ("_percent", "%"),
+    ("_A", "Angstrom"),
+)
 
 
 def unit_of(key: str) -> str:
@@ -133,8 +151,13 @@ def record(folders: list[Path], data: Path | None = None) -> tuple[Path, Path, i
     tables = [Path(f) for f in folders if Path(f).suffix == ".csv"]
     fresh = collect([f for f in folders if Path(f).suffix != ".csv"])
     redone = {(r["mode"], r["scale"], r["engine"], r["target"]) for r in fresh}
-    rows = [r for t in tables for r in read_table(t) if not EXCLUDE.search(r["key"])
-            and (r["mode"], r["scale"], r["engine"], r["target"]) not in redone]  # fmt: skip
+    rows = [
+        r
+        for t in tables
+        for r in read_table(t)
+        if not EXCLUDE.search(r["key"])
+        and (r["mode"], r["scale"], r["engine"], r["target"]) not in redone
+    ]
     rows += fresh
     if not rows:
         msg = f"no successful target results in {', '.join(map(str, folders))}"
@@ -143,7 +166,9 @@ def record(folders: list[Path], data: Path | None = None) -> tuple[Path, Path, i
     table.parent.mkdir(parents=True, exist_ok=True)
     lines = ["mode,scale,engine,seed,target,key,value"]
     cols = ("mode", "scale", "engine", "seed", "target", "key")
-    for r in sorted(rows, key=lambda r: (r["mode"], r["engine"], r["target"], r["key"], str(r["seed"]))):
+    for r in sorted(
+        rows, key=lambda r: (r["mode"], r["engine"], r["target"], r["key"], str(r["seed"]))
+    ):
         lines.append(",".join(str(r[k]) for k in cols) + f",{r['value']!r}")
     atomic_write_text(table, "\n".join(lines) + "\n")
     text = expectations_toml(rows, "data/recorded/smoke_seeds.csv")
@@ -155,5 +180,7 @@ def record(folders: list[Path], data: Path | None = None) -> tuple[Path, Path, i
 def read_table(path: Path) -> list[dict]:
     """The seeds' table (a table written before engines were recorded is all ``ase``)."""
     with Path(path).open() as fh:
-        return [{**r, "engine": r.get("engine") or "ase", "value": float(r["value"])}
-                for r in csv.DictReader(fh)]  # fmt: skip
+        return [
+            {**r, "engine": r.get("engine") or "ase", "value": float(r["value"])}
+            for r in csv.DictReader(fh)
+        ]

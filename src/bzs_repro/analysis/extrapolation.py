@@ -20,8 +20,9 @@ from ase import Atoms
 log = logging.getLogger(__name__)
 
 
-def active_set_configs(crystal: Atoms, n_configs: int = 48, seed: int = 0,
-                       amorphous: Atoms | None = None) -> list[Atoms]:  # fmt: skip
+def active_set_configs(
+    crystal: Atoms, n_configs: int = 48, seed: int = 0, amorphous: Atoms | None = None
+) -> list[Atoms]:
     """Rattled and strained 2x2x2 supercells of ``crystal`` (+ ``amorphous`` if given)."""
     rng = np.random.default_rng(seed)
     out = []

@@ -62,8 +62,9 @@ def gb_energy(atoms: Atoms, e_cell: float, bulk: BulkReference, normal_axis: int
     return formation_energy_J_m2(e_cell, n_fu, bulk.e_fu, area_A2(atoms, normal_axis))
 
 
-def nonstoichiometric_gb_energies(atoms: Atoms, e_cell: float, bulk: BulkReference,
-                                  normal_axis: int = 1) -> dict[str, float]:  # fmt: skip
+def nonstoichiometric_gb_energies(
+    atoms: Atoms, e_cell: float, bulk: BulkReference, normal_axis: int = 1
+) -> dict[str, float]:
     """E_GBf (J/m2) of a cell whose composition is not BaZrS3 under two references:
 
     - ``per_atom``: the same number of atoms of bulk crystal (N e_atom; the paper's words),

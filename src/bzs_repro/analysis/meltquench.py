@@ -59,15 +59,28 @@ def sample_frames(
     from ase.io import read
 
     stage = MDStage("sample", "nvt", n_frames * every * dt_fs / 1000.0, T_K)
-    protocol = MDProtocol((stage,), dt_fs=dt_fs, seed=seed, thermo_every=every,
-                          checkpoint_every=every * max(1, n_frames // 4), initial_T_K=T_K)  # fmt: skip
+    protocol = MDProtocol(
+        (stage,),
+        dt_fs=dt_fs,
+        seed=seed,
+        thermo_every=every,
+        checkpoint_every=every * max(1, n_frames // 4),
+        initial_T_K=T_K,
+    )
     workdir = Path(workdir)
     workdir.mkdir(
         parents=True, exist_ok=True
     )  # run_md writes the trajectory before its first checkpoint
     traj = workdir / "trajectory.extxyz"  # the engines trim it to their checkpoint on resume
-    engine.run_md(atoms, calc, protocol, workdir=workdir, progress=progress, label="sample g(r)",
-                  trajectory_every=every)  # fmt: skip
+    engine.run_md(
+        atoms,
+        calc,
+        protocol,
+        workdir=workdir,
+        progress=progress,
+        label="sample g(r)",
+        trajectory_every=every,
+    )
     frames = read(traj, index=":", format="extxyz")
     return frames[-n_frames:]
 

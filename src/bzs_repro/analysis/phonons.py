@@ -15,9 +15,15 @@ import numpy as np
 from ase import Atoms
 
 ORC_POINTS = {
-    "G": (0.0, 0.0, 0.0), "X": (0.5, 0.0, 0.0), "Y": (0.0, 0.5, 0.0), "Z": (0.0, 0.0, 0.5),
-    "S": (0.5, 0.5, 0.0), "U": (0.5, 0.0, 0.5), "T": (0.0, 0.5, 0.5), "R": (0.5, 0.5, 0.5),
-}  # fmt: skip
+    "G": (0.0, 0.0, 0.0),
+    "X": (0.5, 0.0, 0.0),
+    "Y": (0.0, 0.5, 0.0),
+    "Z": (0.0, 0.0, 0.5),
+    "S": (0.5, 0.5, 0.0),
+    "U": (0.5, 0.0, 0.5),
+    "T": (0.0, 0.5, 0.5),
+    "R": (0.5, 0.5, 0.5),
+}
 ORC_PATH = (("G", "X", "S", "Y", "G", "Z", "U", "R", "T", "Z"), ("Y", "T"), ("U", "X"), ("S", "R"))
 
 
@@ -48,8 +54,12 @@ class Bands:
 def _to_phonopy_atoms(atoms: Atoms):
     from phonopy.structure.atoms import PhonopyAtoms
 
-    return PhonopyAtoms(symbols=atoms.get_chemical_symbols(), cell=np.asarray(atoms.cell),
-                        scaled_positions=atoms.get_scaled_positions(), masses=atoms.get_masses())  # fmt: skip
+    return PhonopyAtoms(
+        symbols=atoms.get_chemical_symbols(),
+        cell=np.asarray(atoms.cell),
+        scaled_positions=atoms.get_scaled_positions(),
+        masses=atoms.get_masses(),
+    )
 
 
 def force_constants(
@@ -100,8 +110,13 @@ def band_structure(ph, path=ORC_PATH, npoints: int = 51) -> Bands:
             seg_i += 1
     labels = [x.replace("G", r"$\Gamma$") for x in labels]
     segments = [np.asarray(d) for d in bs["distances"]]
-    return Bands(np.concatenate(segments), np.vstack(bs["frequencies"]), ticks, labels,
-                 list(np.cumsum([len(d) for d in segments])))  # fmt: skip
+    return Bands(
+        np.concatenate(segments),
+        np.vstack(bs["frequencies"]),
+        ticks,
+        labels,
+        list(np.cumsum([len(d) for d in segments])),
+    )
 
 
 def dos(ph, mesh=(8, 8, 8), sigma_THz: float = 0.1) -> tuple[np.ndarray, np.ndarray]:

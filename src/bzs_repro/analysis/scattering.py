@@ -33,8 +33,15 @@ import numpy as np
 from ase import Atoms
 
 CU_KALPHA1_A = 1.5406
-DEFAULTS = {"qmin": 1.0, "qmax": 30.0, "qdamp": 0.04, "rmin": 0.0, "rmax": 20.0,
-            "rstep": 0.01, "biso": 0.3}  # fmt: skip
+DEFAULTS = {
+    "qmin": 1.0,
+    "qmax": 30.0,
+    "qdamp": 0.04,
+    "rmin": 0.0,
+    "rmax": 20.0,
+    "rstep": 0.01,
+    "biso": 0.3,
+}
 
 
 @dataclass
@@ -57,8 +64,9 @@ def two_theta_to_q(two_theta_deg, wavelength_A: float = CU_KALPHA1_A):
     return 4 * np.pi * np.sin(np.radians(np.asarray(two_theta_deg)) / 2) / wavelength_A
 
 
-def q_grid(qmin: float, qmax: float, qstep: float | None = None, rmax: float = 20.0,
-           rstep: float = 0.01) -> np.ndarray:  # fmt: skip
+def q_grid(
+    qmin: float, qmax: float, qstep: float | None = None, rmax: float = 20.0, rstep: float = 0.01
+) -> np.ndarray:
     """DebyeCalculator's Q grid: arange(qmin, qmax, qstep), qstep = pi / (rmax + rstep) by default."""
     qstep = math.pi / (rmax + rstep) if qstep is None else qstep
     return np.arange(qmin, qmax, qstep, dtype=np.float64)
@@ -146,8 +154,7 @@ def _numba_kernel():
             j1 = blocks[bj, 1]
             for i in range(blocks[bi, 0], blocks[bi, 1]):
                 j0 = i + 1 if bi == bj else blocks[bj, 0]
-                m = _grid_coords(x[i], y[i], z[i], x[j0:j1], y[j0:j1], z[j0:j1], inv_h, node,
-                                 frac)  # fmt: skip
+                m = _grid_coords(x[i], y[i], z[i], x[j0:j1], y[j0:j1], z[j0:j1], inv_h, node, frac)
                 for kk in range(m):
                     q = np.int64(frac[kk])
                     h[node[kk]] += (q << 32) | (one - q)
@@ -224,17 +231,27 @@ def _morton_order(pos: np.ndarray, species: np.ndarray, cell_A: float = 3.0) -> 
 def _tiles(species_start: np.ndarray, n_species: int, block: int = BLOCK):
     """Tiles of <= ``block`` consecutive atoms of one species (rows: first, end, species) and
     the work items: every tile pair I <= J with its species-pair index (rows: I, J, pair)."""
-    blocks = np.array([(s, min(s + block, species_start[a + 1]), a) for a in range(n_species)
-                       for s in range(species_start[a], species_start[a + 1], block)],
-                      dtype=np.int64).reshape(-1, 3)  # fmt: skip
+    blocks = np.array(
+        [
+            (s, min(s + block, species_start[a + 1]), a)
+            for a in range(n_species)
+            for s in range(species_start[a], species_start[a + 1], block)
+        ],
+        dtype=np.int64,
+    ).reshape(-1, 3)
     bi, bj = np.triu_indices(len(blocks))
     a, b = blocks[bi, 2], blocks[bj, 2]  # a <= b: tiles are sorted by species
     pair = a * n_species - a * (a - 1) // 2 + (b - a)
     return blocks, np.ascontiguousarray(np.stack([bi, bj, pair], axis=1).astype(np.int64))
 
 
-def pair_histogram(atoms: Atoms, dr_A: float | None = None, n_threads: int | None = None,
-                   q_max: float = DEFAULTS["qmax"], progress: bool | None = None) -> PairHistogram:  # fmt: skip
+def pair_histogram(
+    atoms: Atoms,
+    dr_A: float | None = None,
+    n_threads: int | None = None,
+    q_max: float = DEFAULTS["qmax"],
+    progress: bool | None = None,
+) -> PairHistogram:
     """All i<j distances of the discrete structure per species pair, spread linearly
     (cloud-in-cell) onto a uniform grid of spacing ``dr_A`` (default ``grid_spacing(q_max)``),
     so that the Debye sum over the grid equals the sum over the pairs to (q dr)^2 / 8.
@@ -274,9 +291,14 @@ def pair_histogram(atoms: Atoms, dr_A: float | None = None, n_threads: int | Non
     prev = numba.get_num_threads()
     numba.set_num_threads(n_threads)
     try:
-        with tqdm(total=n_pairs, desc="Debye pair distances", unit="pair", unit_scale=True,
-                  disable=None if progress is None else not progress,
-                  leave=False) as bar:  # fmt: skip
+        with tqdm(
+            total=n_pairs,
+            desc="Debye pair distances",
+            unit="pair",
+            unit_scale=True,
+            disable=None if progress is None else not progress,
+            leave=False,
+        ) as bar:
             for chunk in chunks:
                 part = items[chunk]
                 _kernels()[0](x, y, z, blocks, part, np.float32(1.0 / dr_A), packed)
@@ -285,8 +307,10 @@ def pair_histogram(atoms: Atoms, dr_A: float | None = None, n_threads: int | Non
         numba.set_num_threads(prev)
     low, high = packed & (_HALF - 1), packed >> np.int64(32)
     if int(low.sum() + high.sum()) != n_pairs << FRACTION_BITS:  # a 32-bit half overflowed
-        raise RuntimeError(f"pair histogram overflow: more than 2^{32 - FRACTION_BITS} pairs in "
-                           f"one {dr_A:g} A bin; use a finer dr_A or more threads")  # fmt: skip
+        raise RuntimeError(
+            f"pair histogram overflow: more than 2^{32 - FRACTION_BITS} pairs in "
+            f"one {dr_A:g} A bin; use a finer dr_A or more threads"
+        )
     low, high = low.sum(0), high.sum(0)
     weights = low.astype(np.float64)
     weights[:, 1:] += high[:, :-1]
@@ -331,8 +355,13 @@ def sinc_sums(hist: PairHistogram, q) -> dict[tuple[str, str], np.ndarray]:
     return dict(zip(pairs, sums, strict=True))
 
 
-def iq_from_histogram(hist: PairHistogram, q, biso: float = DEFAULTS["biso"],
-                      include_self: bool = True, atoms_counts: dict | None = None) -> np.ndarray:  # fmt: skip
+def iq_from_histogram(
+    hist: PairHistogram,
+    q,
+    biso: float = DEFAULTS["biso"],
+    include_self: bool = True,
+    atoms_counts: dict | None = None,
+) -> np.ndarray:
     """I(Q) (DebyeCalculator normalisation) from a pair histogram."""
     q = np.asarray(q, dtype=np.float64)
     ff = form_factors(hist.elements, q)
@@ -364,9 +393,17 @@ def species_counts(atoms: Atoms) -> dict[str, int]:
     return {el: int((sym == el).sum()) for el in sorted(set(sym))}
 
 
-def fast_patterns(atoms: Atoms, q=None, r=None, dr_A: float | None = None, biso: float = DEFAULTS["biso"],
-                  qdamp: float = DEFAULTS["qdamp"], gr_q=None, n_threads: int | None = None,
-                  hist: PairHistogram | None = None) -> Patterns:  # fmt: skip
+def fast_patterns(
+    atoms: Atoms,
+    q=None,
+    r=None,
+    dr_A: float | None = None,
+    biso: float = DEFAULTS["biso"],
+    qdamp: float = DEFAULTS["qdamp"],
+    gr_q=None,
+    n_threads: int | None = None,
+    hist: PairHistogram | None = None,
+) -> Patterns:
     """I(Q) on ``q`` and (if ``r`` is given) G(r) from I(Q) on ``gr_q`` (default: DebyeCalculator's
     default Q grid), both from one pass over the pairs of the discrete structure."""
     q = q_grid(DEFAULTS["qmin"], DEFAULTS["qmax"]) if q is None else np.asarray(q, float)
@@ -383,9 +420,15 @@ def fast_patterns(atoms: Atoms, q=None, r=None, dr_A: float | None = None, biso:
 
 
 # ---------------------------------------------------------------- DebyeCalculator
-def debyecalculator_patterns(atoms: Atoms, qmin: float = 1.0, qmax: float = 30.0,
-                             qstep: float | None = None, gr: bool = True, device: str = "cpu",
-                             **kwargs) -> Patterns:  # fmt: skip
+def debyecalculator_patterns(
+    atoms: Atoms,
+    qmin: float = 1.0,
+    qmax: float = 30.0,
+    qstep: float | None = None,
+    gr: bool = True,
+    device: str = "cpu",
+    **kwargs,
+) -> Patterns:
     """I(Q) (and G(r) with DebyeCalculator's defaults) of the discrete structure with
     DebyeCalculator; ``kwargs`` go to its constructor (rmax, rstep, biso, qdamp, ...)."""
     import warnings

@@ -182,8 +182,13 @@ class Registry:
             "origin": origin,
             "recorded": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-        log.warning("%s: no sha256 in %s; first-use hash %s kept in %s (reported as unverified)",
-                    art.name, self.lock_file, digest, self.first_use_file)  # fmt: skip
+        log.warning(
+            "%s: no sha256 in %s; first-use hash %s kept in %s (reported as unverified)",
+            art.name,
+            self.lock_file,
+            digest,
+            self.first_use_file,
+        )
         self.first_use_file.parent.mkdir(parents=True, exist_ok=True)
         _write_lock(self.first_use_file, lock)
 

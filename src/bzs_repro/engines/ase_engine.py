@@ -44,7 +44,7 @@ def check_temperature(T_K: float, target_K: float, where: str = "") -> None:
     beside the paper's criterion, which a collapse between two checks can pass (seen: 3000 K
     NVT of the low-energy ACE at crystal density jumped to 3e5 K in 50 steps, after which
     Nose-Hoover froze the atoms at 0.2 K with no pair under 1 A at any check)."""
-    if not np.isfinite(T_K) or T_K > BLOWUP_FACTOR * target_K + 500.0:
+    if not np.isfinite(T_K) or BLOWUP_FACTOR * target_K + 500.0 < T_K:
         msg = f"{where}: temperature {T_K:.4g} K against a target of {target_K:.0f} K (the run blew up)"
         raise SimulationFailed(msg)
 
@@ -123,7 +123,7 @@ def _integrator(atoms: Atoms, stage: MDStage, protocol: MDProtocol, T: float):
     the protocol's time constants: NVE velocity Verlet; NVT NoseHooverChainNVT; NPT
     IsotropicMTKNPT (``iso``), MaskedMTKNPT on the three axes (``aniso``: box lengths, no
     shear) or MTKNPT (``tri``)."""
-    from ase.md.nose_hoover_chain import IsotropicMTKNPT, MaskedMTKNPT, MTKNPT, NoseHooverChainNVT
+    from ase.md.nose_hoover_chain import MTKNPT, IsotropicMTKNPT, MaskedMTKNPT, NoseHooverChainNVT
 
     dt = protocol.dt_fs * units.fs
     if stage.ensemble == "nve":
@@ -138,8 +138,14 @@ def _integrator(atoms: Atoms, stage: MDStage, protocol: MDProtocol, T: float):
         if np.abs(cell - np.diag(np.diag(cell))).max() > 1e-8:
             msg = "barostat 'aniso' needs an orthogonal box (use 'tri' for a triclinic cell)"
             raise ValueError(msg)
-    kw = {"temperature_K": T, "pressure_au": stage.pressure_GPa * units.GPa, "tdamp": tdamp,
-          "pdamp": protocol.pdamp_fs * units.fs, "tchain": 3, "pchain": 3}  # fmt: skip
+    kw = {
+        "temperature_K": T,
+        "pressure_au": stage.pressure_GPa * units.GPa,
+        "tdamp": tdamp,
+        "pdamp": protocol.pdamp_fs * units.fs,
+        "tchain": 3,
+        "pchain": 3,
+    }
     if protocol.barostat == "iso":
         return IsotropicMTKNPT(atoms, dt, **kw)
     if protocol.barostat == "aniso":
@@ -159,8 +165,11 @@ _DYN_STATE = {
 
 
 def _owners(dyn) -> dict:
-    return {"dyn": dyn, "thermostat": getattr(dyn, "_thermostat", None),
-            "barostat": getattr(dyn, "_barostat", None)}  # fmt: skip
+    return {
+        "dyn": dyn,
+        "thermostat": getattr(dyn, "_thermostat", None),
+        "barostat": getattr(dyn, "_barostat", None),
+    }
 
 
 def _get_state(dyn) -> dict[str, np.ndarray]:
@@ -256,8 +265,15 @@ def run_md(
             checkpoint.trim_trajectory(Path(workdir), 0)  # a trajectory without checkpoint
     atoms.calc = calc
     total = protocol.total_steps
-    bar = tqdm(total=total, initial=start_step, desc=label, unit="step", disable=not progress,
-               mininterval=2.0, dynamic_ncols=True)  # fmt: skip
+    bar = tqdm(
+        total=total,
+        initial=start_step,
+        desc=label,
+        unit="step",
+        disable=not progress,
+        mininterval=2.0,
+        dynamic_ncols=True,
+    )
     for stage, step, n_stage, done_in_stage in protocol.stages_from(start_step):
         # built as at the stage's start (the barostat mass depends on it), then brought to
         # the checkpoint's state: a resumed run continues the same trajectory
@@ -276,21 +292,30 @@ def run_md(
             row = _thermo_row(
                 atoms, gstep, protocol, stage, stage.temperature_at(done_in_stage / n_stage)
             )
-            check_temperature(row["T_K"], max(row["T_target_K"], protocol.initial_T_K or 0.0),
-                              where=f"{label} step {gstep}")  # fmt: skip
+            check_temperature(
+                row["T_K"],
+                max(row["T_target_K"], protocol.initial_T_K or 0.0),
+                where=f"{label} step {gstep}",
+            )
             thermo.append(row)
             bar.update(chunk)
-            bar.set_postfix(stage=stage.name, T=f"{row['T_K']:.0f}K",
-                            rho=f"{row['density_g_cm3']:.3f}")  # fmt: skip
+            bar.set_postfix(
+                stage=stage.name, T=f"{row['T_K']:.0f}K", rho=f"{row['density_g_cm3']:.3f}"
+            )
             if workdir and trajectory_every and gstep % trajectory_every < chunk:
                 Path(workdir).mkdir(parents=True, exist_ok=True)
                 snap = atoms.copy()
                 snap.calc = None
                 write(Path(workdir) / checkpoint.TRAJECTORY, snap, format="extxyz", append=True)
             if workdir and (gstep % protocol.checkpoint_every < chunk or gstep == total):
-                state = {"fingerprint": fp, "step": gstep, "thermo": thermo,
-                         "rng": rng.bit_generator.state, "wall_s": wall0 + time.time() - t0,
-                         "trajectory_bytes": checkpoint.trajectory_size(Path(workdir))}  # fmt: skip
+                state = {
+                    "fingerprint": fp,
+                    "step": gstep,
+                    "thermo": thermo,
+                    "rng": rng.bit_generator.state,
+                    "wall_s": wall0 + time.time() - t0,
+                    "trajectory_bytes": checkpoint.trajectory_size(Path(workdir)),
+                }
                 checkpoint.save(Path(workdir), atoms, state, arrays=_get_state(dyn))
     bar.close()
     return MDResult(atoms, thermo, start_step, time.time() - t0)

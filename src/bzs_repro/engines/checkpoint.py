@@ -34,8 +34,13 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def save(workdir: Path, atoms: Atoms, state: dict, stem: str = "checkpoint",
-         arrays: dict[str, np.ndarray] | None = None) -> Path:  # fmt: skip
+def save(
+    workdir: Path,
+    atoms: Atoms,
+    state: dict,
+    stem: str = "checkpoint",
+    arrays: dict[str, np.ndarray] | None = None,
+) -> Path:
     """Write ``atoms`` (without calculator), the JSON-serialisable ``state`` and optional extra
     ``arrays`` as one checkpoint directory, atomically (written aside, renamed once)."""
     workdir = Path(workdir)
@@ -48,8 +53,15 @@ def save(workdir: Path, atoms: Atoms, state: dict, stem: str = "checkpoint",
     snap.calc = None
     write(tmp / "atoms.extxyz", snap, format="extxyz")
     extra = {f"extra_{k}": np.asarray(v) for k, v in (arrays or {}).items()}
-    np.savez(tmp / "arrays.npz", numbers=snap.numbers, positions=snap.positions,
-             momenta=snap.get_momenta(), cell=snap.cell.array, pbc=snap.pbc, **extra)  # fmt: skip
+    np.savez(
+        tmp / "arrays.npz",
+        numbers=snap.numbers,
+        positions=snap.positions,
+        momenta=snap.get_momenta(),
+        cell=snap.cell.array,
+        pbc=snap.pbc,
+        **extra,
+    )
     files = {name: _sha256(tmp / name) for name in ("arrays.npz", "atoms.extxyz")}
     (tmp / "state.json").write_text(json.dumps({**state, "files": files}))
     cur, prev = workdir / f"{stem}.ckpt", workdir / f"{stem}.ckpt.prev"
@@ -89,8 +101,13 @@ def _read(ck: Path) -> tuple[Atoms, dict, dict]:
     return atoms, state, extra
 
 
-def load(workdir: Path, fingerprint: str, n_atoms: int, stem: str = "checkpoint",
-         with_arrays: bool = False):  # fmt: skip
+def load(
+    workdir: Path,
+    fingerprint: str,
+    n_atoms: int,
+    stem: str = "checkpoint",
+    with_arrays: bool = False,
+):
     """(atoms, state) of the newest valid checkpoint in ``workdir`` that belongs to
     ``fingerprint`` (with ``with_arrays``: (atoms, state, extra arrays)), else None."""
     workdir = Path(workdir)
@@ -105,8 +122,13 @@ def load(workdir: Path, fingerprint: str, n_atoms: int, stem: str = "checkpoint"
         if state.get("fingerprint") != fingerprint or len(atoms) != n_atoms:
             log.warning("checkpoint %s is from another run; starting afresh", ck)
             return None
-        RESUMED.append({"checkpoint": str(ck), "step": state.get("step", state.get("steps")),
-                        "earlier_wall_s": float(state.get("wall_s", 0.0))})  # fmt: skip
+        RESUMED.append(
+            {
+                "checkpoint": str(ck),
+                "step": state.get("step", state.get("steps")),
+                "earlier_wall_s": float(state.get("wall_s", 0.0)),
+            }
+        )
         return (atoms, state, extra) if with_arrays else (atoms, state)
     if any(workdir.glob(f"{stem}.extxyz")):
         log.warning("%s holds a checkpoint in the old two-file format: not used", workdir)
@@ -142,8 +164,9 @@ def structure_fingerprint(atoms: Atoms) -> str:
     return h.hexdigest()[:16]
 
 
-def relax_resumable(engine, atoms: Atoms, calc, protocol, workdir: Path, chunk_steps: int,
-                    label: str = "relax") -> tuple[Atoms, dict]:  # fmt: skip
+def relax_resumable(
+    engine, atoms: Atoms, calc, protocol, workdir: Path, chunk_steps: int, label: str = "relax"
+) -> tuple[Atoms, dict]:
     """``engine.relax`` with ``protocol`` (its ``max_steps`` the total budget) in chunks of
     ``chunk_steps``, with a progress bar and a checkpoint ``workdir/<label>.*`` after each
     chunk. A rerun with the same starting model and protocol (any budget) resumes from the
@@ -167,8 +190,12 @@ def relax_resumable(engine, atoms: Atoms, calc, protocol, workdir: Path, chunk_s
         res = engine.relax(atoms, calc, replace(protocol, max_steps=n))
         atoms = res.atoms
         done = max(res.steps, 1)
-        state.update(steps=state["steps"] + done, converged=res.converged, fmax=res.fmax_eV_A,
-                     wall_s=wall0 + time.time() - t0)  # fmt: skip
+        state.update(
+            steps=state["steps"] + done,
+            converged=res.converged,
+            fmax=res.fmax_eV_A,
+            wall_s=wall0 + time.time() - t0,
+        )
         save(workdir, atoms, state, stem=label)
         bar.update(done)
         bar.set_postfix(fmax=f"{res.fmax_eV_A:.3f} eV/A")

@@ -34,8 +34,14 @@ _RUN_HINT = [
 ]
 
 
-def setup_lines(data_file: str, pair: str, species: Sequence[str], yace_file: str | None = None,
-                cutoff_A: float = 7.5, thermo_every: int = 50) -> list[str]:  # fmt: skip
+def setup_lines(
+    data_file: str,
+    pair: str,
+    species: Sequence[str],
+    yace_file: str | None = None,
+    cutoff_A: float = 7.5,
+    thermo_every: int = 50,
+) -> list[str]:
     """Units, box and atoms (from a LAMMPS data file), pair lines and thermo output."""
     lines = [
         "units metal",
@@ -71,8 +77,13 @@ def pace_algorithm() -> str:
     return algo
 
 
-def pair_lines(pair: str, species: Sequence[str], yace_file: str | None = None,
-               cutoff_A: float = 7.5, algorithm: str | None = None) -> list[str]:  # fmt: skip
+def pair_lines(
+    pair: str,
+    species: Sequence[str],
+    yace_file: str | None = None,
+    cutoff_A: float = 7.5,
+    algorithm: str | None = None,
+) -> list[str]:
     """The interaction lines: native ML-PACE (``pair_style pace recursive|product``) or the
     pyace bridge (fix external)."""
     if pair == "pace":
@@ -120,8 +131,9 @@ def fire_lines(species: Sequence[str]) -> tuple[list[str], list[str]]:
     return before, after
 
 
-def minimize_lines(protocol: Relax, triclinic: bool = False,
-                   species: Sequence[str] = ("Ba", "Zr", "S")) -> list[str]:  # fmt: skip
+def minimize_lines(
+    protocol: Relax, triclinic: bool = False, species: Sequence[str] = ("Ba", "Zr", "S")
+) -> list[str]:
     """Minimisation with the cell degrees of freedom of ``protocol.cell``.
 
     fixed: positions only; iso: ``box/relax iso``; ortho: ``box/relax aniso``; full:
@@ -208,8 +220,10 @@ def md_stage_lines(protocol: MDProtocol, triclinic: bool = False) -> list[str]:
     step = 0
     for stage in protocol.stages:
         n = protocol.steps(stage)
-        lines.append(f"# stage {stage.name}: {stage.ensemble} {stage.time_ps:g} ps, "
-                     f"{stage.T_start_K:g} -> {stage.T_final_K:g} K, {stage.pressure_GPa:g} GPa")  # fmt: skip
+        lines.append(
+            f"# stage {stage.name}: {stage.ensemble} {stage.time_ps:g} ps, "
+            f"{stage.T_start_K:g} -> {stage.T_final_K:g} K, {stage.pressure_GPa:g} GPa"
+        )
         lines.append(stage_fix_line(stage, protocol, triclinic))
         lines.append(f"run {n} start {step} stop {step + n}")
         lines.append(f"write_restart restart.{stage.name}")
@@ -218,8 +232,15 @@ def md_stage_lines(protocol: MDProtocol, triclinic: bool = False) -> list[str]:
     return lines
 
 
-def md_deck(protocol: MDProtocol, data_file: str, species: Sequence[str], pair: str = "pace",
-            yace_file: str | None = None, triclinic: bool = False, dump_every: int = 0) -> str:  # fmt: skip
+def md_deck(
+    protocol: MDProtocol,
+    data_file: str,
+    species: Sequence[str],
+    pair: str = "pace",
+    yace_file: str | None = None,
+    triclinic: bool = False,
+    dump_every: int = 0,
+) -> str:
     """A standalone LAMMPS input running the whole protocol (velocities from the data file)."""
     lines = [
         f"# bzs-repro MD protocol {protocol.fingerprint()} ({len(protocol.stages)} stages)",
@@ -234,8 +255,14 @@ def md_deck(protocol: MDProtocol, data_file: str, species: Sequence[str], pair: 
     return "\n".join(lines) + "\n"
 
 
-def relax_deck(protocol: Relax, data_file: str, species: Sequence[str], pair: str = "pace",
-               yace_file: str | None = None, triclinic: bool = False) -> str:  # fmt: skip
+def relax_deck(
+    protocol: Relax,
+    data_file: str,
+    species: Sequence[str],
+    pair: str = "pace",
+    yace_file: str | None = None,
+    triclinic: bool = False,
+) -> str:
     """A standalone LAMMPS input minimising with ``protocol``."""
     lines = [f"# bzs-repro relax: cell={protocol.cell}, fmax={protocol.fmax} eV/A", *_RUN_HINT]
     lines += setup_lines(data_file, pair, species, yace_file, thermo_every=100)

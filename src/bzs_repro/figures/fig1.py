@@ -9,8 +9,15 @@ import numpy as np
 
 from bzs_repro.figures.style import mode_stamp, new_figure, panel_label
 
-CTYPE_COLORS = {"bulk": "#7f8c8d", "dimer": "#c0392b", "crys": "#2c3e50", "MD": "#e67e22",
-                "npt": "#8e44ad", "crys-amorph": "#27ae60", "dft": "#2980b9"}  # fmt: skip
+CTYPE_COLORS = {
+    "bulk": "#7f8c8d",
+    "dimer": "#c0392b",
+    "crys": "#2c3e50",
+    "MD": "#e67e22",
+    "npt": "#8e44ad",
+    "crys-amorph": "#27ae60",
+    "dft": "#2980b9",
+}
 
 
 def _color(ctype: str) -> str:
@@ -28,8 +35,15 @@ def panel_dataset(ax, config_types: Sequence[str], iterations: Sequence[int]) ->
     it_arr = np.asarray(iterations)
     for k, it in enumerate(its):
         counts = np.array([np.sum((ct == c) & (it_arr == it)) for c in ctypes])
-        ax.bar(ctypes, counts, bottom=bottom, color=f"{0.25 + 0.5 * k / max(len(its) - 1, 1):.2f}",
-               edgecolor="k", lw=0.4, label=f"iteration {it}")  # fmt: skip
+        ax.bar(
+            ctypes,
+            counts,
+            bottom=bottom,
+            color=f"{0.25 + 0.5 * k / max(len(its) - 1, 1):.2f}",
+            edgecolor="k",
+            lw=0.4,
+            label=f"iteration {it}",
+        )
         bottom += counts
     ax.set_ylabel("structures")
     ax.tick_params(axis="x", rotation=45)
@@ -117,8 +131,11 @@ def make_fig1(structures, preds: dict, xy, evr, data: str, scale: str, reference
     plt.rcParams.update({"font.size": 7})
     fig, axes = plt.subplots(2, 3, figsize=(10.0, 6.2), constrained_layout=True)
     ax = axes.ravel()
-    panel_dataset(ax[0], [a.info.get("config_type", "?") for a in structures],
-                  [int(a.info.get("iteration", 0)) for a in structures])  # fmt: skip
+    panel_dataset(
+        ax[0],
+        [a.info.get("config_type", "?") for a in structures],
+        [int(a.info.get("iteration", 0)) for a in structures],
+    )
     panel_label(ax[0], "a")
     labels = list(preds)
     panel_energy_parity(ax[1], preds[labels[0]], labels[0])

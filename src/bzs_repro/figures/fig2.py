@@ -28,9 +28,16 @@ def panel_cn(
     width = 0.8 / max(1, len(series))
     for k, (label, fractions, style) in enumerate(series):
         cn, frac = cn_histogram(fractions, min_fraction)
-        ax.bar(cn + (k - (len(series) - 1) / 2) * width, 100 * frac, width=width, label=label,
-               color=STYLE[style]["color"], alpha=0.85 if style != "crystal" else 0.6,
-               edgecolor="k", linewidth=0.4)  # fmt: skip
+        ax.bar(
+            cn + (k - (len(series) - 1) / 2) * width,
+            100 * frac,
+            width=width,
+            label=label,
+            color=STYLE[style]["color"],
+            alpha=0.85 if style != "crystal" else 0.6,
+            edgecolor="k",
+            linewidth=0.4,
+        )
     ax.set_xlabel(f"{species}-S coordination number")
     ax.set_ylabel(f"{species} atoms (%)")
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
@@ -98,10 +105,23 @@ def figure_2(panels: dict, data: str, scale: str):
     axes[5].axis("off")
     h_bar, l_bar = axes[0].get_legend_handles_labels()
     h_line, l_line = axes[3].get_legend_handles_labels()
-    axes[5].legend(h_bar + h_line, [f"{lab} (b, c)" for lab in l_bar] + [f"{lab} (e, f)" for lab in l_line],
-                   loc="upper left", frameon=False, fontsize=6.5, borderaxespad=0)  # fmt: skip
-    axes[5].text(0.0, 0.40, panels.get("caption", ""), va="top", ha="left", fontsize=6.5,
-                 transform=axes[5].transAxes)  # fmt: skip
+    axes[5].legend(
+        h_bar + h_line,
+        [f"{lab} (b, c)" for lab in l_bar] + [f"{lab} (e, f)" for lab in l_line],
+        loc="upper left",
+        frameon=False,
+        fontsize=6.5,
+        borderaxespad=0,
+    )
+    axes[5].text(
+        0.0,
+        0.40,
+        panels.get("caption", ""),
+        va="top",
+        ha="left",
+        fontsize=6.5,
+        transform=axes[5].transAxes,
+    )
     mode_stamp(axes[2], data, scale)  # the g(r) panel's floor is empty
     if data == "surrogate":
         for ax in axes[:5]:

@@ -19,9 +19,11 @@ def panel_a(ax, rows: list[dict], data: str, scale: str) -> None:
     """
     xs = [r["x"] for r in rows]
     ax.plot(xs, [r["egb"] for r in rows], "o", color="C0", label=f"ACE ({data}), relaxed here")
-    for key, mk, col, lab in (("egb_ref", "s", "C1", "CHGNet single points (surrogate reference)"),
-                              ("egb_dft", "D", "k", "DFT (user file)"),
-                              ("egb_authors", "^", "C2", "authors' cells, ACE (per-atom ref.)")):  # fmt: skip
+    for key, mk, col, lab in (
+        ("egb_ref", "s", "C1", "CHGNet single points (surrogate reference)"),
+        ("egb_dft", "D", "k", "DFT (user file)"),
+        ("egb_authors", "^", "C2", "authors' cells, ACE (per-atom ref.)"),
+    ):
         pts = [(r["x"], r[key]) for r in rows if r.get(key) is not None]
         if pts:
             ax.plot(*zip(*pts, strict=True), mk, color=col, mfc="none", label=lab)
@@ -36,15 +38,22 @@ def panel_a(ax, rows: list[dict], data: str, scale: str) -> None:
 def panel_b(axes, atoms_before, excess_before, atoms_after, excess_after) -> None:
     """Atoms of the Sigma31 cell projected on the x-y plane (tilt axis out of the page),
     red where the per-atom energy exceeds the species' bulk value by more than 1 eV."""
-    for ax, at, ex, title in ((axes[0], atoms_before, excess_before, "before relaxation"),
-                              (axes[1], atoms_after, excess_after, "after relaxation")):  # fmt: skip
+    for ax, at, ex, title in (
+        (axes[0], atoms_before, excess_before, "before relaxation"),
+        (axes[1], atoms_after, excess_after, "after relaxation"),
+    ):
         sizes = {"Ba": 22, "Zr": 14, "S": 7}
         sym = np.array(at.get_chemical_symbols())
         hot = np.asarray(ex) > HIGH_EV
         for s in ("Ba", "Zr", "S"):
             m = sym == s
-            ax.scatter(at.positions[m & ~hot, 0], at.positions[m & ~hot, 1], s=sizes[s], c="0.6",
-                       edgecolors="none")  # fmt: skip
+            ax.scatter(
+                at.positions[m & ~hot, 0],
+                at.positions[m & ~hot, 1],
+                s=sizes[s],
+                c="0.6",
+                edgecolors="none",
+            )
         ax.scatter(at.positions[hot, 0], at.positions[hot, 1], s=18, c="red", edgecolors="none")
         ax.set_aspect("equal")
         ax.set_title(f"{title}: {int(hot.sum())} atoms > {HIGH_EV:g} eV", fontsize=9)
@@ -59,8 +68,13 @@ def figure_3(rows, data, scale, sigma31) -> plt.Figure:
     panel_a(fig.add_subplot(gs[0]), rows, data, scale)
     if sigma31 is not None:
         panel_b([fig.add_subplot(gs[1]), fig.add_subplot(gs[2])], *sigma31)
-    fig.text(0.5, -0.04, "(b) Sigma31 cell: red = per-atom ACE energy more than 1 eV above the bulk "
-             "per-atom energy of the same species (crystal relaxed with the same potential).",
-             ha="center", fontsize=8)  # fmt: skip
+    fig.text(
+        0.5,
+        -0.04,
+        "(b) Sigma31 cell: red = per-atom ACE energy more than 1 eV above the bulk "
+        "per-atom energy of the same species (crystal relaxed with the same potential).",
+        ha="center",
+        fontsize=8,
+    )
     fig.tight_layout()
     return fig

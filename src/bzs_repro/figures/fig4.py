@@ -34,8 +34,17 @@ def panel_model(ax, atoms, title: str) -> None:
     zc = atoms.cell.lengths()[2] / 2
     sel = np.abs(p[:, 2] - zc) < SLAB_A / 2
     n = max(1, int(sel.sum()))
-    ax.scatter(p[sel, 0] / 10, p[sel, 1] / 10, c=grain[sel] % 20, cmap="tab20", vmin=0,
-               vmax=19, s=max(0.05, min(6.0, 4000 / n)), linewidths=0, rasterized=True)  # fmt: skip
+    ax.scatter(
+        p[sel, 0] / 10,
+        p[sel, 1] / 10,
+        c=grain[sel] % 20,
+        cmap="tab20",
+        vmin=0,
+        vmax=19,
+        s=max(0.05, min(6.0, 4000 / n)),
+        linewidths=0,
+        rasterized=True,
+    )
     ax.set_aspect("equal")
     ax.set_xlabel("x (nm)")
     ax.set_ylabel("y (nm)")
@@ -148,8 +157,12 @@ def fig_gamma(gammas: dict, data: str, scale: str):
     allg = np.concatenate([g[s] for g in gammas.values() for s in ("before", "after")])
     bins = np.logspace(np.log10(max(1e-3, allg.min())), np.log10(max(allg.max(), 10)), 60)
     for key, g in gammas.items():
-        ax.hist(g["after"], bins=bins, histtype="step",
-                label=f"{key} grains relaxed (max {g['after'].max():.2g})")  # fmt: skip
+        ax.hist(
+            g["after"],
+            bins=bins,
+            histtype="step",
+            label=f"{key} grains relaxed (max {g['after'].max():.2g})",
+        )
         ax.hist(g["before"], bins=bins, histtype="step", ls=":", label=f"{key} grains built")
     ax.axvline(2.0, color="k", lw=0.6, ls="--")
     ax.set_xscale("log")

@@ -20,14 +20,25 @@ def panel_dispersion(
     (e.g. the authors' band.yaml or the reference's) dashed."""
     start = 0
     for k, end in enumerate(bands.segment_ends):
-        ax.plot(bands.distances[start:end], bands.frequencies[start:end], color=color, lw=0.7,
-                label=label if k == 0 else None)  # fmt: skip
+        ax.plot(
+            bands.distances[start:end],
+            bands.frequencies[start:end],
+            color=color,
+            lw=0.7,
+            label=label if k == 0 else None,
+        )
         start = end
     if overlay is not None:
         start = 0
         for k, end in enumerate(overlay.segment_ends):
-            ax.plot(overlay.distances[start:end], overlay.frequencies[start:end], "--", color="#e67e22", lw=0.6,
-                    label=overlay_label if k == 0 else None)  # fmt: skip
+            ax.plot(
+                overlay.distances[start:end],
+                overlay.frequencies[start:end],
+                "--",
+                color="#e67e22",
+                lw=0.6,
+                label=overlay_label if k == 0 else None,
+            )
             start = end
     for t in bands.tick_positions:
         ax.axvline(t, color="0.7", lw=0.4)
@@ -62,22 +73,40 @@ def make_figS3(bands: dict, doses: dict, data: str, scale: str, authors: dict | 
 
     authors = authors or {}
     plt.rcParams.update({"font.size": 7})
-    fig, axes = plt.subplots(1, 4, figsize=(12.5, 3.2), constrained_layout=True,
-                             gridspec_kw={"width_ratios": [2, 2, 2, 1]})  # fmt: skip
+    fig, axes = plt.subplots(
+        1,
+        4,
+        figsize=(12.5, 3.2),
+        constrained_layout=True,
+        gridspec_kw={"width_ratios": [2, 2, 2, 1]},
+    )
     names = list(bands)
     colors = ("#2c3e50", "#e67e22")
     for i, ax in enumerate(axes[:2]):
         if i < len(names):
-            panel_dispersion(ax, bands[names[i]], colors[i], names[i], authors.get("ab"[i]),
-                             f"authors (Fig. S3{'ab'[i]})")  # fmt: skip
+            panel_dispersion(
+                ax,
+                bands[names[i]],
+                colors[i],
+                names[i],
+                authors.get("ab"[i]),
+                f"authors (Fig. S3{'ab'[i]})",
+            )
             ax.set_title(names[i], fontsize=7)
         panel_label(ax, "ab"[i])
     if authors.get("c") is not None:
         panel_dispersion(axes[2], authors["c"], "#555555", "authors (Fig. S3c)")
         axes[2].set_title("authors' band_(c).yaml", fontsize=7)
     else:
-        axes[2].text(0.5, 0.5, "Fig. S3c: the authors'\nband_(c).yaml is not\navailable here",
-                     ha="center", va="center", transform=axes[2].transAxes, fontsize=7)  # fmt: skip
+        axes[2].text(
+            0.5,
+            0.5,
+            "Fig. S3c: the authors'\nband_(c).yaml is not\navailable here",
+            ha="center",
+            va="center",
+            transform=axes[2].transAxes,
+            fontsize=7,
+        )
         axes[2].set_xticks([])
     panel_label(axes[2], "c")
     panel_dos(axes[3], doses)

@@ -41,6 +41,16 @@ def mode_stamp(ax, data: str, scale: str) -> None:
         )
     else:
         text, color, size = f"{data} mode, {scale} scale", "0.4", 6
-    ax.text(0.99, 0.01, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=size,
-            color=color, fontweight="bold" if data == "surrogate" else "normal", in_layout=False,
-            bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1})  # fmt: skip
+    ax.text(
+        0.99,
+        0.01,
+        text,
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=size,
+        color=color,
+        fontweight="bold" if data == "surrogate" else "normal",
+        in_layout=False,
+        bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1},
+    )

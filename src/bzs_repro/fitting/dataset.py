@@ -89,9 +89,13 @@ def random_structure(
 
 
 def random_structures(
-    n: int, rng: np.random.Generator, formula_units: Sequence[int] = (2, 4),
-    density_range: tuple[float, float] = (3.0, 4.6), min_distance: float = 2.0, iteration: int = 0,
-) -> list[Atoms]:  # fmt: skip
+    n: int,
+    rng: np.random.Generator,
+    formula_units: Sequence[int] = (2, 4),
+    density_range: tuple[float, float] = (3.0, 4.6),
+    min_distance: float = 2.0,
+    iteration: int = 0,
+) -> list[Atoms]:
     """``n`` random structures (config_type ``bulk``), density drawn uniformly in g/cm3."""
     out = []
     for _ in range(n):
@@ -114,10 +118,14 @@ def dimers(distances: Sequence[float], box: float = 20.0, iteration: int = 0) ->
 
 
 def crystal_variants(
-    crystal: Atoms, n: int, rng: np.random.Generator, strain_max: float = 0.06,
-    rattle_A: float = 0.08, supercells: Sequence[tuple[int, int, int]] = ((1, 1, 1),),
+    crystal: Atoms,
+    n: int,
+    rng: np.random.Generator,
+    strain_max: float = 0.06,
+    rattle_A: float = 0.08,
+    supercells: Sequence[tuple[int, int, int]] = ((1, 1, 1),),
     iteration: int = 0,
-) -> list[Atoms]:  # fmt: skip
+) -> list[Atoms]:
     """The crystal itself plus ``n`` strained (random symmetric strain, each component up to
     ``strain_max``) and rattled (Gaussian, ``rattle_A`` A) copies (config_type ``crys``)."""
     out = [_tag(crystal.copy(), "crys", iteration, variant="relaxed")]
@@ -140,9 +148,16 @@ def _runs(n: int, desc: str):
 
 
 def _langevin_snapshots(
-    atoms: Atoms, calc, T_K: float, steps: int, every: int, rng: np.random.Generator,
-    dt_fs: float = 2.0, fixed: Sequence[int] = (), npt_ramp: tuple[float, float] | None = None,
-) -> list[Atoms]:  # fmt: skip
+    atoms: Atoms,
+    calc,
+    T_K: float,
+    steps: int,
+    every: int,
+    rng: np.random.Generator,
+    dt_fs: float = 2.0,
+    fixed: Sequence[int] = (),
+    npt_ramp: tuple[float, float] | None = None,
+) -> list[Atoms]:
     """Snapshots (every ``every`` steps) of Langevin NVT (or, with ``npt_ramp`` = (T0, T1), of
     LangevinBAOAB NPT at 0 GPa with T ramped linearly from T0 to T1). A run that brings two
     atoms closer than 1 A (the paper's failure criterion) stops and keeps what it had."""
@@ -165,9 +180,16 @@ def _langevin_snapshots(
 
         warnings.filterwarnings("ignore", message="Using heuristic P_mass")
 
-        dyn = LangevinBAOAB(atoms, dt_fs * units.fs, temperature_K=T0, externalstress=0.0,
-                            hydrostatic=False, T_tau=100 * units.fs, P_tau=1000 * units.fs,
-                            rng=rng)  # fmt: skip
+        dyn = LangevinBAOAB(
+            atoms,
+            dt_fs * units.fs,
+            temperature_K=T0,
+            externalstress=0.0,
+            hydrostatic=False,
+            T_tau=100 * units.fs,
+            P_tau=1000 * units.fs,
+            rng=rng,
+        )
     else:
         dyn = Langevin(
             atoms, dt_fs * units.fs, temperature_K=T_K, friction=0.01, rng=rng, fixcm=False
@@ -191,10 +213,18 @@ def _langevin_snapshots(
 
 
 def hot_md_snapshots(
-    crystal: Atoms, calc, n_runs: int, rng: np.random.Generator, supercell=(1, 1, 1),
-    T_range: tuple[float, float] = (3500.0, 4500.0), expansion_range: tuple[float, float] = (0.05, 0.20),
-    steps: int = 200, every: int = 25, iteration: int = 0, driver: str = "reference",
-) -> list[Atoms]:  # fmt: skip
+    crystal: Atoms,
+    calc,
+    n_runs: int,
+    rng: np.random.Generator,
+    supercell=(1, 1, 1),
+    T_range: tuple[float, float] = (3500.0, 4500.0),
+    expansion_range: tuple[float, float] = (0.05, 0.20),
+    steps: int = 200,
+    every: int = 25,
+    iteration: int = 0,
+    driver: str = "reference",
+) -> list[Atoms]:
     """Hot NVT MD (config_type ``MD``): the crystal supercell at a volume expanded by 5-20 %
     melted at 3500-4500 K (the paper's ML-driven melting), snapshots every ``every`` steps."""
     out = []
@@ -211,10 +241,18 @@ def hot_md_snapshots(
 
 
 def melt_quench_snapshots(
-    crystal: Atoms, calc, n_runs: int, rng: np.random.Generator, supercell=(1, 1, 1),
-    T_melt: float = 3000.0, T_final: float = 300.0, steps: int = 400, every: int = 40,
-    iteration: int = 1, driver: str = "ace",
-) -> list[Atoms]:  # fmt: skip
+    crystal: Atoms,
+    calc,
+    n_runs: int,
+    rng: np.random.Generator,
+    supercell=(1, 1, 1),
+    T_melt: float = 3000.0,
+    T_final: float = 300.0,
+    steps: int = 400,
+    every: int = 40,
+    iteration: int = 1,
+    driver: str = "ace",
+) -> list[Atoms]:
     """NPT melt-quench snapshots (config_type ``npt``): T ramped from ``T_melt`` to ``T_final``
     K over ``steps`` MD steps of 2 fs at 0 GPa (a fast quench, ~1e15 K/s at smoke scale)."""
     out = []
@@ -231,10 +269,17 @@ def melt_quench_snapshots(
 
 
 def crystal_md_snapshots(
-    crystal: Atoms, calc, n_runs: int, rng: np.random.Generator, supercell=(1, 1, 1),
-    T_range: tuple[float, float] = (300.0, 1200.0), steps: int = 300, every: int = 30,
-    iteration: int = 1, driver: str = "ace",
-) -> list[Atoms]:  # fmt: skip
+    crystal: Atoms,
+    calc,
+    n_runs: int,
+    rng: np.random.Generator,
+    supercell=(1, 1, 1),
+    T_range: tuple[float, float] = (300.0, 1200.0),
+    steps: int = 300,
+    every: int = 30,
+    iteration: int = 1,
+    driver: str = "ace",
+) -> list[Atoms]:
     """Thermal snapshots of the crystal (config_type ``crys``): NPT at 0 GPa and a random
     temperature in ``T_range`` K (lattice vibrations and thermal expansion)."""
     out = []
@@ -248,9 +293,17 @@ def crystal_md_snapshots(
 
 
 def crystal_amorphous_interfaces(
-    crystal: Atoms, calc, n_runs: int, rng: np.random.Generator, supercell=(2, 1, 1),
-    T_K: float = 3000.0, steps: int = 150, every: int = 50, iteration: int = 1, driver: str = "ace",
-) -> list[Atoms]:  # fmt: skip
+    crystal: Atoms,
+    calc,
+    n_runs: int,
+    rng: np.random.Generator,
+    supercell=(2, 1, 1),
+    T_K: float = 3000.0,
+    steps: int = 150,
+    every: int = 50,
+    iteration: int = 1,
+    driver: str = "ace",
+) -> list[Atoms]:
     """Crystal-amorphous interfaces (config_type ``crys-amorph``): the half x < L/2 of a
     crystal supercell is held fixed while the other half is molten at ``T_K`` (NVT)."""
     out = []
@@ -304,12 +357,25 @@ def initial_structures(
 ) -> list[Atoms]:
     """Iteration 0 (unlabelled): random structures, dimers, crystal variants and hot MD
     driven by the reference (``ref_calc``)."""
-    out = random_structures(recipe.n_random, rng, recipe.random_formula_units,
-                            recipe.random_density, recipe.min_distance)  # fmt: skip
+    out = random_structures(
+        recipe.n_random,
+        rng,
+        recipe.random_formula_units,
+        recipe.random_density,
+        recipe.min_distance,
+    )
     out += dimers(recipe.dimer_distances)
     out += crystal_variants(crystal, recipe.n_crys, rng, recipe.strain_max, recipe.rattle_A)
-    out += hot_md_snapshots(crystal, ref_calc, recipe.md_runs, rng, recipe.md_supercell,
-                            steps=recipe.md_steps, every=recipe.md_every, driver="reference")  # fmt: skip
+    out += hot_md_snapshots(
+        crystal,
+        ref_calc,
+        recipe.md_runs,
+        rng,
+        recipe.md_supercell,
+        steps=recipe.md_steps,
+        every=recipe.md_every,
+        driver="reference",
+    )
     return out
 
 
@@ -318,20 +384,59 @@ def iteration_structures(
 ) -> list[Atoms]:
     """Iteration >= 1 (unlabelled): hot MD, NPT melt-quench, crystal-amorphous interfaces and
     thermal crystal snapshots, all driven by the previous ACE iteration (``ace_calc``)."""
-    out = hot_md_snapshots(crystal, ace_calc, recipe.md_runs, rng, recipe.md_supercell,
-                           steps=recipe.md_steps, every=recipe.md_every, iteration=iteration,
-                           driver="ace")  # fmt: skip
-    out += melt_quench_snapshots(crystal, ace_calc, recipe.npt_runs, rng, recipe.md_supercell,
-                                 steps=recipe.npt_steps, every=recipe.npt_every, iteration=iteration)  # fmt: skip
-    out += crystal_amorphous_interfaces(crystal, ace_calc, recipe.interface_runs, rng,
-                                        steps=recipe.interface_steps, every=recipe.interface_every,
-                                        iteration=iteration)  # fmt: skip
-    out += hot_md_snapshots(crystal, ace_calc, recipe.dense_md_runs, rng, recipe.md_supercell,
-                            T_range=(2500.0, 3500.0), expansion_range=(0.0, 0.03),
-                            steps=recipe.dense_md_steps, every=recipe.dense_md_every,
-                            iteration=iteration, driver="ace")  # fmt: skip
-    out += crystal_md_snapshots(crystal, ace_calc, recipe.crys_md_runs, rng, recipe.md_supercell,
-                                steps=recipe.crys_md_steps, every=recipe.crys_md_every, iteration=iteration)  # fmt: skip
+    out = hot_md_snapshots(
+        crystal,
+        ace_calc,
+        recipe.md_runs,
+        rng,
+        recipe.md_supercell,
+        steps=recipe.md_steps,
+        every=recipe.md_every,
+        iteration=iteration,
+        driver="ace",
+    )
+    out += melt_quench_snapshots(
+        crystal,
+        ace_calc,
+        recipe.npt_runs,
+        rng,
+        recipe.md_supercell,
+        steps=recipe.npt_steps,
+        every=recipe.npt_every,
+        iteration=iteration,
+    )
+    out += crystal_amorphous_interfaces(
+        crystal,
+        ace_calc,
+        recipe.interface_runs,
+        rng,
+        steps=recipe.interface_steps,
+        every=recipe.interface_every,
+        iteration=iteration,
+    )
+    out += hot_md_snapshots(
+        crystal,
+        ace_calc,
+        recipe.dense_md_runs,
+        rng,
+        recipe.md_supercell,
+        T_range=(2500.0, 3500.0),
+        expansion_range=(0.0, 0.03),
+        steps=recipe.dense_md_steps,
+        every=recipe.dense_md_every,
+        iteration=iteration,
+        driver="ace",
+    )
+    out += crystal_md_snapshots(
+        crystal,
+        ace_calc,
+        recipe.crys_md_runs,
+        rng,
+        recipe.md_supercell,
+        steps=recipe.crys_md_steps,
+        every=recipe.crys_md_every,
+        iteration=iteration,
+    )
     return out
 
 
@@ -381,7 +486,14 @@ def summary(structures: Sequence[Atoms]) -> list[dict]:
     for (ctype, split), group in itertools.groupby(sorted(structures, key=key), key=key):
         group = list(group)
         e = np.array([labels(a)["energy"] / len(a) for a in group])
-        rows.append({"config_type": ctype, "split": split, "n_structures": len(group),
-                     "n_atoms": int(sum(len(a) for a in group)),
-                     "E_min_eV_atom": round(float(e.min()), 4), "E_max_eV_atom": round(float(e.max()), 4)})  # fmt: skip
+        rows.append(
+            {
+                "config_type": ctype,
+                "split": split,
+                "n_structures": len(group),
+                "n_atoms": int(sum(len(a) for a in group)),
+                "E_min_eV_atom": round(float(e.min()), 4),
+                "E_max_eV_atom": round(float(e.max()), 4),
+            }
+        )
     return rows

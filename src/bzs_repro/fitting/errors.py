@@ -34,9 +34,15 @@ class Predictions:
         idx = np.flatnonzero(mask)
         amask = np.isin(self.atom_structure, idx)
         remap = {old: new for new, old in enumerate(idx)}
-        return Predictions(self.e_ref[idx], self.e_pred[idx], self.f_ref[amask], self.f_pred[amask],
-                           self.config_type[idx], self.split[idx],
-                           np.array([remap[i] for i in self.atom_structure[amask]], int))  # fmt: skip
+        return Predictions(
+            self.e_ref[idx],
+            self.e_pred[idx],
+            self.f_ref[amask],
+            self.f_pred[amask],
+            self.config_type[idx],
+            self.split[idx],
+            np.array([remap[i] for i in self.atom_structure[amask]], int),
+        )
 
     def energy_rmse_meV(self, remove_offset: bool = False) -> float:
         """Energy RMSE in meV/atom (``remove_offset``: after subtracting the mean error, for
@@ -75,8 +81,15 @@ def predict(
         ctype.append(a.info.get("config_type", "unknown"))
         split.append(a.info.get("split", "all"))
         owner += [i] * len(a)
-    return Predictions(np.array(e_ref), np.array(e_pred), np.vstack(f_ref), np.vstack(f_pred),
-                       np.array(ctype), np.array(split), np.array(owner, int))  # fmt: skip
+    return Predictions(
+        np.array(e_ref),
+        np.array(e_pred),
+        np.vstack(f_ref),
+        np.vstack(f_pred),
+        np.array(ctype),
+        np.array(split),
+        np.array(owner, int),
+    )
 
 
 def error_table(pred: Predictions, remove_offset: bool = False):
@@ -88,7 +101,13 @@ def error_table(pred: Predictions, remove_offset: bool = False):
         ps = pred.subset(pred.split == split)
         for ctype in ["all", *sorted(set(ps.config_type))]:
             p = ps if ctype == "all" else ps.subset(ps.config_type == ctype)
-            rows.append({"split": split, "config_type": ctype, "n_structures": len(p.e_ref),
-                         "energy_rmse_meV_atom": round(p.energy_rmse_meV(remove_offset), 2),
-                         "force_rmse_meV_A": round(p.force_rmse_meV(), 1)})  # fmt: skip
+            rows.append(
+                {
+                    "split": split,
+                    "config_type": ctype,
+                    "n_structures": len(p.e_ref),
+                    "energy_rmse_meV_atom": round(p.energy_rmse_meV(remove_offset), 2),
+                    "force_rmse_meV_A": round(p.force_rmse_meV(), 1),
+                }
+            )
     return pd.DataFrame(rows)

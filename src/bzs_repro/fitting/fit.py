@@ -61,18 +61,33 @@ class BasisSpec:
         """Inner cutoff per species pair (A) from the shortest distances in ``structures``."""
         pairs = [(a, b) for i, a in enumerate(SPECIES) for b in SPECIES[i:]]
         dmin = pair_min_distances(structures) if structures else {}
-        return {p: round(min(dmin.get(p, self.r_in + self.r_in_margin) - self.r_in_margin, self.r_in_max), 3)
-                for p in pairs}  # fmt: skip
+        return {
+            p: round(
+                min(dmin.get(p, self.r_in + self.r_in_margin) - self.r_in_margin, self.r_in_max), 3
+            )
+            for p in pairs
+        }
 
     def potential_config(self, pair_r_in: dict[tuple[str, str], float] | None = None) -> dict:
-        bond = {"radbase": self.radbase, "radparameters": [5.25], "rcut": self.rcut,
-                "dcut": 0.01, "NameOfCutoffFunction": "cos", "core-repulsion": [0.0, 0.0]}  # fmt: skip
+        bond = {
+            "radbase": self.radbase,
+            "radparameters": [5.25],
+            "rcut": self.rcut,
+            "dcut": 0.01,
+            "NameOfCutoffFunction": "cos",
+            "core-repulsion": [0.0, 0.0],
+        }
         bonds = {"ALL": bond}
         if self.core_wall_eV > 0:
             for pair, r_in in (pair_r_in or self.pair_r_in(None)).items():
                 amp = self.core_wall_eV * r_in * float(np.exp(self.core_lambda * r_in**2))
-                bonds[pair] = {**bond, "core-repulsion": [round(amp, 4), self.core_lambda],
-                               "r_in": r_in, "delta_in": self.delta_in, "inner_cutoff_type": "distance"}  # fmt: skip
+                bonds[pair] = {
+                    **bond,
+                    "core-repulsion": [round(amp, 4), self.core_lambda],
+                    "r_in": r_in,
+                    "delta_in": self.delta_in,
+                    "inner_cutoff_type": "distance",
+                }
         return {
             "deltaSplineBins": 0.001,
             "elements": list(SPECIES),
@@ -202,8 +217,14 @@ class FitResult:
         tmp = yaml_path.with_name(f".{yaml_path.stem}.tmp.yaml")
         bconf = self.bbasis.to_BBasisConfiguration()
         bconf.metadata["bzs_repro_e0_eV"] = json.dumps(self.e0)
-        bconf.metadata["bzs_repro_fit"] = json.dumps({"basis": asdict(self.basis), "fit": asdict(self.fit),
-                                                      "n_train_structures": self.n_train_structures, **self.meta})  # fmt: skip
+        bconf.metadata["bzs_repro_fit"] = json.dumps(
+            {
+                "basis": asdict(self.basis),
+                "fit": asdict(self.fit),
+                "n_train_structures": self.n_train_structures,
+                **self.meta,
+            }
+        )
         bconf.save(str(tmp))
         tmp.replace(yaml_path)
         out = [yaml_path]
@@ -261,11 +282,13 @@ def _design_rows(
         range(0, len(structures), chunk), desc=desc, disable=not progress, unit="chunk"
     ):
         part = structures[start : start + chunk]
-        df = pd.DataFrame({
-            "ase_atoms": [a.copy() for a in part],
-            "energy_corrected": [corrected_energy(a, e0) for a in part],
-            "forces": [labels(a)["forces"] for a in part],
-        })  # fmt: skip
+        df = pd.DataFrame(
+            {
+                "ase_atoms": [a.copy() for a in part],
+                "energy_corrected": [corrected_energy(a, e0) for a in part],
+                "forces": [labels(a)["forces"] for a in part],
+            }
+        )
         if core is not None:  # fit what the B-functions must add to the fixed core repulsion
             e_core, f_core = _core_terms(part, core)
             df["energy_corrected"] -= e_core
@@ -290,10 +313,14 @@ def structure_weights(e_per_atom: np.ndarray, de_low: float, delta: float) -> np
 
 
 def fit_linear_ace(
-    structures: Sequence[Atoms], e0: dict[str, float], basis: BasisSpec | None = None,
-    spec: FitSpec | None = None, progress: bool = True, desc: str = "ACE design matrix",
+    structures: Sequence[Atoms],
+    e0: dict[str, float],
+    basis: BasisSpec | None = None,
+    spec: FitSpec | None = None,
+    progress: bool = True,
+    desc: str = "ACE design matrix",
     geometry: Sequence[Atoms] | None = None,
-) -> FitResult:  # fmt: skip
+) -> FitResult:
     """Fit a linear ACE to labelled ``structures`` (energies per atom + force components).
 
     The inner cutoffs (BasisSpec.pair_r_in) come from the shortest pair distances of
@@ -332,8 +359,17 @@ def fit_linear_ace(
     bbasis = ACEBBasisSet(bconf)
     bbasis.basis_coeffs = model.coef_
     meta = {"r_in_A": {f"{a}-{b}": r for (a, b), r in pair_r_in.items()}}
-    return FitResult(bbasis, dict(e0), len(structures), int(n_at.sum()), X.shape[1], basis, spec,
-                     time.time() - t0, meta)  # fmt: skip
+    return FitResult(
+        bbasis,
+        dict(e0),
+        len(structures),
+        int(n_at.sum()),
+        X.shape[1],
+        basis,
+        spec,
+        time.time() - t0,
+        meta,
+    )
 
 
 def ace_calculator(yaml_path: Path, active_set: Path | None = None):

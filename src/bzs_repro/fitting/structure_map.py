@@ -25,8 +25,16 @@ def soap_vectors(
     except ImportError as err:  # optional dependency of the fig1 structure map
         msg = "the structure map needs dscribe (pip install dscribe)"
         raise ImportError(msg) from err
-    soap = SOAP(species=list(SPECIES), r_cut=r_cut, n_max=n_max, l_max=l_max, sigma=sigma,
-                periodic=True, average="inner", sparse=False)  # fmt: skip
+    soap = SOAP(
+        species=list(SPECIES),
+        r_cut=r_cut,
+        n_max=n_max,
+        l_max=l_max,
+        sigma=sigma,
+        periodic=True,
+        average="inner",
+        sparse=False,
+    )
     return np.array([soap.create(a) for a in structures])
 
 

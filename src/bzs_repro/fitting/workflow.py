@@ -117,8 +117,13 @@ def run_workflow(cfg: dict, ref, workdir: Path, progress: bool = True) -> Workfl
 
     t = time.time()
     rng = np.random.default_rng(seed)
-    data = _labelled(workdir / "dataset_iter0.extxyz",
-                     lambda: initial_structures(recipe, crystal, ref_calc, rng), ref, progress, "iteration 0")  # fmt: skip
+    data = _labelled(
+        workdir / "dataset_iter0.extxyz",
+        lambda: initial_structures(recipe, crystal, ref_calc, rng),
+        ref,
+        progress,
+        "iteration 0",
+    )
     if not all("split" in a.info for a in data):
         assign_splits(data, test_fraction, seed)
         write_dataset(data, workdir / "dataset_iter0.extxyz")
@@ -136,9 +141,13 @@ def run_workflow(cfg: dict, ref, workdir: Path, progress: bool = True) -> Workfl
         )
         calc = calculator_from_fit(fit, workdir, f"ace_iter{it - 1}")
         rng_it = np.random.default_rng(seed + 1000 * it)
-        new = _labelled(workdir / f"dataset_iter{it}.extxyz",
-                        lambda c=calc, r=rng_it, k=it: iteration_structures(recipe, crystal, c, r, k),
-                        ref, progress, f"iteration {it}")  # fmt: skip
+        new = _labelled(
+            workdir / f"dataset_iter{it}.extxyz",
+            lambda c=calc, r=rng_it, k=it: iteration_structures(recipe, crystal, c, r, k),
+            ref,
+            progress,
+            f"iteration {it}",
+        )
         if new and not all("split" in a.info for a in new):
             assign_splits(new, test_fraction, seed + it)
             write_dataset(new, workdir / f"dataset_iter{it}.extxyz")
@@ -156,8 +165,14 @@ def run_workflow(cfg: dict, ref, workdir: Path, progress: bool = True) -> Workfl
         fits[variant] = fit_linear_ace(
             train, e0, basis, spec, progress, desc=f"fit {variant}", geometry=sel
         )
-        fits[variant].meta.update({"variant": variant, "reference": ref.describe(), "seed": seed,
-                                   "iterations": iterations})  # fmt: skip
+        fits[variant].meta.update(
+            {
+                "variant": variant,
+                "reference": ref.describe(),
+                "seed": seed,
+                "iterations": iterations,
+            }
+        )
         timings[f"fit_{variant}_s"] = time.time() - t
     return WorkflowResult(data, fits, e0, crystal, timings)
 
@@ -197,13 +212,26 @@ def quality_checks(
     cell.calc = None
     for name, ens, T, ps in (("npt_300K", "npt", 300.0, 20.0), ("nvt_3000K", "nvt", 3000.0, 10.0)):
         stage = MDStage(name, ens, ps * md_scale, T, T, 0.0)
-        proto = MDProtocol(stages=(stage,), dt_fs=2.0, tdamp_fs=100.0, pdamp_fs=1000.0, seed=1,
-                           thermo_every=100, checkpoint_every=10**9, initial_T_K=T)  # fmt: skip
+        proto = MDProtocol(
+            stages=(stage,),
+            dt_fs=2.0,
+            tdamp_fs=100.0,
+            pdamp_fs=1000.0,
+            seed=1,
+            thermo_every=100,
+            checkpoint_every=10**9,
+            initial_T_K=T,
+        )
         t = time.time()
         try:
             res = engine.run_md(cell, calc, proto, workdir=None, progress=progress, label=name)
-            out[name] = {"ok": True, "ps": ps * md_scale, "atoms": len(cell), "wall_s": round(time.time() - t, 1),
-                         "final_density_g_cm3": round(res.thermo[-1]["density_g_cm3"], 4)}  # fmt: skip
+            out[name] = {
+                "ok": True,
+                "ps": ps * md_scale,
+                "atoms": len(cell),
+                "wall_s": round(time.time() - t, 1),
+                "final_density_g_cm3": round(res.thermo[-1]["density_g_cm3"], 4),
+            }
         except Exception as err:  # noqa: BLE001  (SimulationFailed or a numerical blow-up is the outcome)
             out[name] = {"ok": False, "ps": ps * md_scale, "atoms": len(cell), "error": str(err)}
     return out
@@ -303,8 +331,10 @@ def smoke_refit(workdir: Path, progress: bool = False) -> dict:
     for variant, fit in result.fits.items():
         calc = calculator_from_fit(fit, workdir, f"smoke-{variant}")
         pred = predict(result.test(variant), calc, result.e0, progress=progress)
-        out[variant] = {"test_energy_rmse_meV_atom": round(pred.energy_rmse_meV(), 3),
-                        "test_force_rmse_meV_A": round(pred.force_rmse_meV(), 2)}  # fmt: skip
+        out[variant] = {
+            "test_energy_rmse_meV_atom": round(pred.energy_rmse_meV(), 3),
+            "test_force_rmse_meV_A": round(pred.force_rmse_meV(), 2),
+        }
     return out
 
 

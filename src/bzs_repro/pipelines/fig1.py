@@ -88,7 +88,7 @@ def _validate_dft(path, data) -> None:
         raise ValueError(f"{path}: no structures")
     for i, a in enumerate(data, 1):
         where = f"{path}: structure {i}"
-        e = (a.calc.results.get("energy") if a.calc is not None else None)
+        e = a.calc.results.get("energy") if a.calc is not None else None
         if not isinstance(e, int | float) or not np.isfinite(e):
             raise ValueError(f"{where}: energy is {e!r}, not a finite number (eV)")
         f = a.calc.results.get("forces")
@@ -100,7 +100,9 @@ def _validate_dft(path, data) -> None:
             raise ValueError(f"{where}: periodic with a zero cell")
         unknown = set(a.get_chemical_symbols()) - set(SPECIES)
         if unknown:
-            raise ValueError(f"{where}: species {sorted(unknown)} unknown to the potential ({SPECIES})")
+            raise ValueError(
+                f"{where}: species {sorted(unknown)} unknown to the potential ({SPECIES})"
+            )
 
 
 def paper_rmse_with_dft(run, cfg: dict) -> None:
@@ -114,8 +116,10 @@ def paper_rmse_with_dft(run, cfg: dict) -> None:
     keys = [f"fig1.rmse_energy_{SHORT[v]}_meV_atom" for v in VARIANTS]
     path = cfg.get("dft_data") or os.environ.get(DFT_DATA_ENV, "")
     if not path:
-        why = (f"the paper's DFT (PBEsol) data set is not public; supply it as an extxyz with "
-               f"energy/forces and a test split via dft_data or {DFT_DATA_ENV}")  # fmt: skip
+        why = (
+            f"the paper's DFT (PBEsol) data set is not public; supply it as an extxyz with "
+            f"energy/forces and a test split via dft_data or {DFT_DATA_ENV}"
+        )
         run.unavailable_input(keys, why)
         run.note(f"fig1.rmse_energy_* (13.9 / 23.1 meV/atom) UNAVAILABLE: {why}.")
         return
@@ -125,22 +129,34 @@ def paper_rmse_with_dft(run, cfg: dict) -> None:
     run.add_input("user DFT data", Path(path))
     splits = {a.info.get("split") for a in data}
     if "test" not in splits or not splits <= {"train", "test"}:
-        msg = (f"{path}: every structure needs info 'split' = train|test, with a held-out test "
-               f"set (found {sorted(map(str, splits))}); the paper's RMSEs are test-set errors")  # fmt: skip
+        msg = (
+            f"{path}: every structure needs info 'split' = train|test, with a held-out test "
+            f"set (found {sorted(map(str, splits))}); the paper's RMSEs are test-set errors"
+        )
         raise ValueError(msg)
     train = [a for a in data if a.info["split"] == "train"]
     test = [a for a in data if a.info["split"] == "test"]
     for variant in VARIANTS:
         calc, why = _paper_calculator(variant)
         if calc is None:
-            run.skipped([f"fig1.rmse_energy_{SHORT[variant]}_meV_atom"], f"paper ACE {variant} unavailable: {why}")
+            run.skipped(
+                [f"fig1.rmse_energy_{SHORT[variant]}_meV_atom"],
+                f"paper ACE {variant} unavailable: {why}",
+            )
             continue
         sel = test
-        if variant == "low-energy":  # the paper's selection: DFT energy <= 1 eV/atom above the lowest
+        if (
+            variant == "low-energy"
+        ):  # the paper's selection: DFT energy <= 1 eV/atom above the lowest
             e0 = _zero_offsets(train, calc)
             cut = low_energy_threshold(data, e0, 1.0)
-            sel = [a for a in test
-                   if (a.calc.results["energy"] - sum(e0[s] for s in a.get_chemical_symbols())) / len(a) <= cut]  # fmt: skip
+            sel = [
+                a
+                for a in test
+                if (a.calc.results["energy"] - sum(e0[s] for s in a.get_chemical_symbols()))
+                / len(a)
+                <= cut
+            ]
         zero = dict.fromkeys(sorted({s for a in data for s in a.get_chemical_symbols()}), 0.0)
         pred = predict(sel, calc, zero, desc=f"paper ACE {variant} vs DFT")
         run.record(f"fig1.rmse_energy_{SHORT[variant]}_meV_atom", pred.energy_rmse_meV())
@@ -148,11 +164,13 @@ def paper_rmse_with_dft(run, cfg: dict) -> None:
         shifted = predict(sel, calc, shift, desc=f"paper ACE {variant} vs DFT, shifted")
         run.record(f"fig1.rmse_energy_{SHORT[variant]}_shifted_meV_atom", shifted.energy_rmse_meV())
         run.save_table(error_table(pred), f"paper_ace_{SHORT[variant]}_vs_dft")
-        run.note(f"paper ACE {variant} vs the user's DFT data ({path}, {len(sel)} test structures): "
-                 f"{pred.energy_rmse_meV():.1f} meV/atom, no offsets (paper: "
-                 f"{'13.9' if variant == 'low-energy' else '23.1'}); with per-species shifts fitted on "
-                 f"the {len(train)} train structures ({', '.join(f'{k} {v:+.4f} eV' for k, v in shift.items())}): "
-                 f"{shifted.energy_rmse_meV():.1f} meV/atom.")  # fmt: skip
+        run.note(
+            f"paper ACE {variant} vs the user's DFT data ({path}, {len(sel)} test structures): "
+            f"{pred.energy_rmse_meV():.1f} meV/atom, no offsets (paper: "
+            f"{'13.9' if variant == 'low-energy' else '23.1'}); with per-species shifts fitted on "
+            f"the {len(train)} train structures ({', '.join(f'{k} {v:+.4f} eV' for k, v in shift.items())}): "
+            f"{shifted.energy_rmse_meV():.1f} meV/atom."
+        )
 
 
 def run(run, cfg: dict) -> None:
@@ -169,8 +187,10 @@ def run(run, cfg: dict) -> None:
     data_mode, scale = run.settings.data, run.settings.scale
     ref = get_reference(cfg.get("reference", "chgnet"))
     run.extra["reference"] = ref.describe()
-    run.note(f"Reference labeller: {ref.version} as a stand-in for PBEsol DFT; every fig1.reenact_* "
-             "number is a surrogate re-enactment of the workflow, not the paper's data.")  # fmt: skip
+    run.note(
+        f"Reference labeller: {ref.version} as a stand-in for PBEsol DFT; every fig1.reenact_* "
+        "number is a surrogate re-enactment of the workflow, not the paper's data."
+    )
 
     result = run_workflow(workflow_config(cfg), ref, run.work_dir / "workflow")
     run.save_structure(result.structures, "dataset_labelled")
@@ -221,16 +241,22 @@ def run(run, cfg: dict) -> None:
         make_fig1(result.structures, labels, xy, evr, "surrogate", scale, ref.name), "fig1"
     )
     test_le = preds["low-energy"].subset(preds["low-energy"].split == "test")
-    run.note(f"Re-enacted workflow ({len(result.structures)} {ref.name}-labelled structures, "
-             f"{scale} scale): low-energy linear ACE test RMSE {test_le.energy_rmse_meV():.1f} meV/atom, "
-             f"{test_le.force_rmse_meV():.0f} meV/A.")  # fmt: skip
+    run.note(
+        f"Re-enacted workflow ({len(result.structures)} {ref.name}-labelled structures, "
+        f"{scale} scale): low-energy linear ACE test RMSE {test_le.energy_rmse_meV():.1f} meV/atom, "
+        f"{test_le.force_rmse_meV():.0f} meV/A."
+    )
 
     if cfg.get("crosscheck_paper_potential", True):
         pred = crosscheck_paper_potential(
             run, result.train("low-energy"), result.test("low-energy"), ref.name
         )
         if pred is not None:
-            run.save_figure(make_crosscheck(pred, data_mode, scale, f"paper ACE vs {ref.name} (cross-check of two models)"),
-                            "fig1_crosscheck_paper_ace")  # fmt: skip
+            run.save_figure(
+                make_crosscheck(
+                    pred, data_mode, scale, f"paper ACE vs {ref.name} (cross-check of two models)"
+                ),
+                "fig1_crosscheck_paper_ace",
+            )
     if data_mode == "paper":
         paper_rmse_with_dft(run, cfg)

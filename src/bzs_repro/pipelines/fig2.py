@@ -62,9 +62,15 @@ def run_meltquench(run, cfg: dict, calc, engine, start: str, rate: float, crysta
     """One melt-quench from ``start`` at ``rate`` K/s; resumes from run.work_dir. Returns
     {'atoms', 'thermo', 'start', 'rate', 'wall_s'}."""
     n = int(cfg["n_atoms"])
-    atoms = start_configuration(start, n, float(cfg["start_density_g_cm3"]), seed=int(cfg["seed"]),
-                                crystal=crystal, reps=tuple(cfg["crystal_reps"]),
-                                cubic=cfg.get("start_box", "crystal") == "cubic")  # fmt: skip
+    atoms = start_configuration(
+        start,
+        n,
+        float(cfg["start_density_g_cm3"]),
+        seed=int(cfg["seed"]),
+        crystal=crystal,
+        reps=tuple(cfg["crystal_reps"]),
+        cubic=cfg.get("start_box", "crystal") == "cubic",
+    )
     expand = float(cfg.get("melt_volume_expansion_pct", 0.0))
     if start == "melted-crystal" and expand:  # the NVT melt runs in a box this much larger
         atoms.set_cell(atoms.cell * (1.0 + expand / 100.0) ** (1.0 / 3.0), scale_atoms=True)
@@ -92,8 +98,16 @@ def run_meltquench(run, cfg: dict, calc, engine, start: str, rate: float, crysta
     res = engine.run_md(
         atoms, calc, protocol, workdir=run.work_dir / tag, label=f"melt-quench {start} {rate:.0e}"
     )
-    return {"atoms": res.atoms, "thermo": res.thermo, "start": start, "rate": rate, "wall_s": res.wall_s, "tag": tag,
-            "resumed_from_step": res.resumed_from_step, "estimate": cost}  # fmt: skip
+    return {
+        "atoms": res.atoms,
+        "thermo": res.thermo,
+        "start": start,
+        "rate": rate,
+        "wall_s": res.wall_s,
+        "tag": tag,
+        "resumed_from_step": res.resumed_from_step,
+        "estimate": cost,
+    }
 
 
 def crystal_at_temperature(cfg: dict, calc, engine, crystal, run):
@@ -103,10 +117,16 @@ def crystal_at_temperature(cfg: dict, calc, engine, crystal, run):
     atoms = crystal_supercell(reps, crystal)
     t_k = float(cfg.get("crystal_npt_T_K", 300.0))
     stage = MDStage("crystal-npt", "npt", float(cfg["crystal_npt_ps"]), t_k)
-    protocol = MDProtocol((stage,), dt_fs=float(cfg["dt_fs"]), tdamp_fs=float(cfg["tdamp_fs"]),
-                          pdamp_fs=float(cfg["pdamp_fs"]), seed=int(cfg["seed"]), initial_T_K=t_k,
-                          thermo_every=int(cfg.get("thermo_every", 50)),
-                          barostat="aniso")  # fmt: skip
+    protocol = MDProtocol(
+        (stage,),
+        dt_fs=float(cfg["dt_fs"]),
+        tdamp_fs=float(cfg["tdamp_fs"]),
+        pdamp_fs=float(cfg["pdamp_fs"]),
+        seed=int(cfg["seed"]),
+        initial_T_K=t_k,
+        thermo_every=int(cfg.get("thermo_every", 50)),
+        barostat="aniso",
+    )
     res = engine.run_md(
         atoms, calc, protocol, workdir=run.work_dir / "crystal-npt", label="crystal NPT"
     )
@@ -119,20 +139,24 @@ def _density_window(cfg: dict) -> float:
     the crystal's NPT and of the amorphous model's equilibration (default half the crystal's)."""
     win = float(cfg.get("density_average_ps", 0.5 * float(cfg.get("crystal_npt_ps", 0.0))))
     if win <= 0 or win > float(cfg["equil_ps"]) or win > float(cfg.get("crystal_npt_ps", 0.0)):
-        msg = (f"density_average_ps = {win} must be > 0 and no longer than equil_ps "
-               f"({cfg['equil_ps']}) and crystal_npt_ps ({cfg.get('crystal_npt_ps', 0)})")  # fmt: skip
+        msg = (
+            f"density_average_ps = {win} must be > 0 and no longer than equil_ps "
+            f"({cfg['equil_ps']}) and crystal_npt_ps ({cfg.get('crystal_npt_ps', 0)})"
+        )
         raise ValueError(msg)
     return win
 
 
 def _summary_row(label: str, s: dict, crystal_rho: float, extra: dict | None = None) -> dict:
     row = {"model": label, **(extra or {})}
-    row.update({
-        "n_atoms": s["n_atoms"],
-        "density_g_cm3": round(s["density_g_cm3"], 3),
-        "density_ratio": round(s["density_g_cm3"] / crystal_rho, 3),
-        "CN_Zr_mean": round(s["cn_zr_mean"], 2),
-    })  # fmt: skip
+    row.update(
+        {
+            "n_atoms": s["n_atoms"],
+            "density_g_cm3": round(s["density_g_cm3"], 3),
+            "density_ratio": round(s["density_g_cm3"] / crystal_rho, 3),
+            "CN_Zr_mean": round(s["cn_zr_mean"], 2),
+        }
+    )
     for k in (4, 5, 6, 7):
         row[f"Zr_CN{k}_%"] = round(100 * s["cn_zr_fractions"].get(k, 0.0), 1)
     row["ZrS_mean_A"] = round(s["zrs_bond_mean_A"], 3)
@@ -179,8 +203,10 @@ def run(run, cfg: dict) -> None:
         run.save_structure(xtal_300, "crystal_300K")
         run.record(f"{T}.crystal_density_300K_g_cm3", rho_x300)
         _say(f"[fig2] crystal NPT at {cfg.get('crystal_npt_T_K', 300)} K: {rho_x300:.3f} g/cm3")
-        run.note(f"Crystal density in NPT at 300 K with the same potential: {rho_x300:.3f} g/cm3 "
-                 f"(0 K: {rho_x:.3f}); thermal expansion does not bridge the gap to 4.26 g/cm3.")  # fmt: skip
+        run.note(
+            f"Crystal density in NPT at 300 K with the same potential: {rho_x300:.3f} g/cm3 "
+            f"(0 K: {rho_x:.3f}); thermal expansion does not bridge the gap to 4.26 g/cm3."
+        )
 
     # --- melt-quench runs: main, S3 rate sweep, S4 start sweep (shared where identical)
     main_key = (cfg["start"], float(cfg["quench_rate_K_per_s"]))
@@ -202,8 +228,10 @@ def run(run, cfg: dict) -> None:
             )
     main = runs[main_key]
     if cfg.get("barostat", "iso") == "iso":
-        run.note("Melt-quench NPT stages use an isotropic barostat (volume only, box shape kept); the "
-                 "paper does not say which it used.")  # fmt: skip
+        run.note(
+            "Melt-quench NPT stages use an isotropic barostat (volume only, box shape kept); the "
+            "paper does not say which it used."
+        )
     am = main["atoms"]
     am.calc = None
     run.save_structure(am, "amorphous_quenched")
@@ -211,9 +239,12 @@ def run(run, cfg: dict) -> None:
     run.save_table(thermo_df, "meltquench_thermo")
     from bzs_repro.figures.fig2 import figure_2, figure_meltquench
 
-    run.save_figure(figure_meltquench(main["thermo"], data, scale,
-                                      f"{main['start']}, {main['rate']:.0e} K/s, {len(am)} atoms"),
-                    "fig2_meltquench")  # fmt: skip
+    run.save_figure(
+        figure_meltquench(
+            main["thermo"], data, scale, f"{main['start']}, {main['rate']:.0e} K/s, {len(am)} atoms"
+        ),
+        "fig2_meltquench",
+    )
 
     # --- analysis of the main amorphous structure
     s = structure_summary(am)
@@ -228,16 +259,30 @@ def run(run, cfg: dict) -> None:
     run.record(f"{T}.density_ratio_0K_crystal", rho_am / rho_x)
     if rho_x300:
         run.record(f"{T}.density_ratio", rho_am / rho_x300)
-        run.note(f"Density ratio {rho_am / rho_x300:.3f}: the amorphous model's density averaged over "
-                 f"the last {win:g} ps of its {cfg['T_final_K']:g} K equilibration ({n_rows} thermo rows) "
-                 f"over the crystal's averaged over the last {win:g} ps of its NPT at "
-                 f"{cfg.get('crystal_npt_T_K', 300):g} K.")  # fmt: skip
+        run.note(
+            f"Density ratio {rho_am / rho_x300:.3f}: the amorphous model's density averaged over "
+            f"the last {win:g} ps of its {cfg['T_final_K']:g} K equilibration ({n_rows} thermo rows) "
+            f"over the crystal's averaged over the last {win:g} ps of its NPT at "
+            f"{cfg.get('crystal_npt_T_K', 300):g} K."
+        )
     else:
-        run.skipped([f"{T}.density_ratio"], "no crystal NPT at T_final (crystal_npt_ps = 0): the ratio "
-                    "is taken against the crystal at the same temperature only")  # fmt: skip
-    for key in ("cn_zr_mean", "zrs_bond_mean_A", "cn_ba_mean", "bas_bond_mean_A", "ss_close_per_S",
-                "ss_bonded_fraction", "zrs_bond_cn4_A", "zrs_bond_cn5_A", "zrs_bond_cn6_A",
-                "zrs_bond_cn7_A"):  # fmt: skip
+        run.skipped(
+            [f"{T}.density_ratio"],
+            "no crystal NPT at T_final (crystal_npt_ps = 0): the ratio "
+            "is taken against the crystal at the same temperature only",
+        )
+    for key in (
+        "cn_zr_mean",
+        "zrs_bond_mean_A",
+        "cn_ba_mean",
+        "bas_bond_mean_A",
+        "ss_close_per_S",
+        "ss_bonded_fraction",
+        "zrs_bond_cn4_A",
+        "zrs_bond_cn5_A",
+        "zrs_bond_cn6_A",
+        "zrs_bond_cn7_A",
+    ):
         run.record(f"{T}.{key}", s[key])
     for k in (4, 5, 6, 7):
         run.record(f"{T}.cn_zr_fraction_{k}", s["cn_zr_fractions"].get(k, 0.0))
@@ -245,8 +290,17 @@ def run(run, cfg: dict) -> None:
     run.record(f"{T}.crystal_ss_bonded_fraction", cs["ss_bonded_fraction"])
     # g(r) is an ensemble average: snapshots from NVT at T_final after the quench
     n_fr, every = int(cfg.get("gr_frames", 10)), int(cfg.get("gr_frame_every", 50))
-    frames = sample_frames(engine, am, calc, float(cfg["T_final_K"]), n_fr, every, float(cfg["dt_fs"]),
-                           run.work_dir / f"sample-{main['tag']}", seed=int(cfg["seed"]))  # fmt: skip
+    frames = sample_frames(
+        engine,
+        am,
+        calc,
+        float(cfg["T_final_K"]),
+        n_fr,
+        every,
+        float(cfg["dt_fs"]),
+        run.work_dir / f"sample-{main['tag']}",
+        seed=int(cfg["seed"]),
+    )
     try:
         dev = long_range_deviation(frames, r_min=float(cfg.get("gr_long_range_from_A", 6.0)))
     except ValueError as err:
@@ -307,13 +361,24 @@ def run(run, cfg: dict) -> None:
             run.add_input("amorphous-model", path)
             authors = structure_summary(read_authors_model(path))
             am_ref = read_authors_model(path)
-            for key in ("density_g_cm3", "cn_zr_mean", "zrs_bond_mean_A", "cn_ba_mean", "zrs_bond_cn4_A",
-                        "zrs_bond_cn5_A", "zrs_bond_cn6_A", "zrs_bond_cn7_A", "ss_close_per_S",
-                        "ss_bonded_fraction"):  # fmt: skip
+            for key in (
+                "density_g_cm3",
+                "cn_zr_mean",
+                "zrs_bond_mean_A",
+                "cn_ba_mean",
+                "zrs_bond_cn4_A",
+                "zrs_bond_cn5_A",
+                "zrs_bond_cn6_A",
+                "zrs_bond_cn7_A",
+                "ss_close_per_S",
+                "ss_bonded_fraction",
+            ):
                 run.record(f"{T}.authors_model.{key}", authors[key])
             if rho_x300:
                 run.record(f"{T}.authors_model.density_ratio", authors["density_g_cm3"] / rho_x300)
-            run.record(f"{T}.authors_model.density_ratio_0K_crystal", authors["density_g_cm3"] / rho_x)
+            run.record(
+                f"{T}.authors_model.density_ratio_0K_crystal", authors["density_g_cm3"] / rho_x
+            )
             run.record(f"{T}.authors_model.gr_long_range_deviation", long_range_deviation(am_ref))
             run.note(
                 f"The authors' published amorphous model (amorphous-struct/amorphous-structure.xyz, "
@@ -340,42 +405,96 @@ def run(run, cfg: dict) -> None:
     run.save_figure(figure_2(panels, data, scale), "fig2")
 
     # --- SI tables
-    rows3 = [_summary_row(f"{v['start']} {v['rate']:.0e} K/s", structure_summary(v["atoms"]), rho_x,
-                          {"quench_rate_K_per_s": v["rate"], "scale": scale})
-             for (st, _), v in sorted(runs.items(), key=lambda kv: -kv[0][1]) if st == main["start"]]  # fmt: skip
-    rows3 += [{"model": f"{st} {r:.0e} K/s", "quench_rate_K_per_s": r, "scale": scale, "failed": why}
-              for (st, r), why in failed.items() if st == main["start"]]  # fmt: skip
+    rows3 = [
+        _summary_row(
+            f"{v['start']} {v['rate']:.0e} K/s",
+            structure_summary(v["atoms"]),
+            rho_x,
+            {"quench_rate_K_per_s": v["rate"], "scale": scale},
+        )
+        for (st, _), v in sorted(runs.items(), key=lambda kv: -kv[0][1])
+        if st == main["start"]
+    ]
+    rows3 += [
+        {"model": f"{st} {r:.0e} K/s", "quench_rate_K_per_s": r, "scale": scale, "failed": why}
+        for (st, r), why in failed.items()
+        if st == main["start"]
+    ]
     run.save_table(pd.DataFrame(rows3), "table_S3_quench_rates")
-    rows4 = [_summary_row(f"{v['start']} start", structure_summary(v["atoms"]), rho_x,
-                          {"start": v["start"], "quench_rate_K_per_s": v["rate"], "scale": scale})
-             for (_, r), v in runs.items() if r == main["rate"]]  # fmt: skip
-    rows4 += [{"model": f"{st} start", "start": st, "quench_rate_K_per_s": r, "scale": scale, "failed": why}
-              for (st, r), why in failed.items() if r == main["rate"]]  # fmt: skip
+    rows4 = [
+        _summary_row(
+            f"{v['start']} start",
+            structure_summary(v["atoms"]),
+            rho_x,
+            {"start": v["start"], "quench_rate_K_per_s": v["rate"], "scale": scale},
+        )
+        for (_, r), v in runs.items()
+        if r == main["rate"]
+    ]
+    rows4 += [
+        {
+            "model": f"{st} start",
+            "start": st,
+            "quench_rate_K_per_s": r,
+            "scale": scale,
+            "failed": why,
+        }
+        for (st, r), why in failed.items()
+        if r == main["rate"]
+    ]
     if authors is not None:
-        rows4.append(_summary_row("authors' published model", authors, rho_x, {"start": "(8x8x8 crystal?)",
-                                  "quench_rate_K_per_s": 1e13, "scale": "paper"}))  # fmt: skip
+        rows4.append(
+            _summary_row(
+                "authors' published model",
+                authors,
+                rho_x,
+                {"start": "(8x8x8 crystal?)", "quench_rate_K_per_s": 1e13, "scale": "paper"},
+            )
+        )
     run.save_table(pd.DataFrame(rows4), "table_S4_starting_configurations")
     rows5 = [
-        {"source": f"this work ({scale} scale, {len(am)} atoms, {main['rate']:.0e} K/s, {data} data)",
-         "ZrS_mean_A": round(s["zrs_bond_mean_A"], 3), "CN_Zr": round(s["cn_zr_mean"], 2)},
-        {"source": "paper text (10 240 atoms, 1e13 K/s)", "ZrS_mean_A": PAPER["zrs_bond_mean_A"],
-         "CN_Zr": PAPER["cn_zr_mean"]},
-        {"source": "EXAFS (paper ref. 10)", "ZrS_mean_A": EXAFS["zrs_bond_mean_A"], "CN_Zr": EXAFS["cn_zr_mean"]},
-    ]  # fmt: skip
+        {
+            "source": f"this work ({scale} scale, {len(am)} atoms, {main['rate']:.0e} K/s, {data} data)",
+            "ZrS_mean_A": round(s["zrs_bond_mean_A"], 3),
+            "CN_Zr": round(s["cn_zr_mean"], 2),
+        },
+        {
+            "source": "paper text (10 240 atoms, 1e13 K/s)",
+            "ZrS_mean_A": PAPER["zrs_bond_mean_A"],
+            "CN_Zr": PAPER["cn_zr_mean"],
+        },
+        {
+            "source": "EXAFS (paper ref. 10)",
+            "ZrS_mean_A": EXAFS["zrs_bond_mean_A"],
+            "CN_Zr": EXAFS["cn_zr_mean"],
+        },
+    ]
     if authors is not None:
-        rows5.insert(1, {"source": "authors' published model (file, analysed here)",
-                         "ZrS_mean_A": round(authors["zrs_bond_mean_A"], 3),
-                         "CN_Zr": round(authors["cn_zr_mean"], 2)})  # fmt: skip
+        rows5.insert(
+            1,
+            {
+                "source": "authors' published model (file, analysed here)",
+                "ZrS_mean_A": round(authors["zrs_bond_mean_A"], 3),
+                "CN_Zr": round(authors["cn_zr_mean"], 2),
+            },
+        )
     for r5 in rows5:
         r5["dZrS_vs_EXAFS_A"] = round(r5["ZrS_mean_A"] - EXAFS["zrs_bond_mean_A"], 3)
         r5["dCN_vs_EXAFS"] = round(r5["CN_Zr"] - EXAFS["cn_zr_mean"], 2)
     run.save_table(pd.DataFrame(rows5), "table_S5_vs_exafs")
     if scale != "paper":
         rates = ", ".join(f"{r:.0e}" for st, r in runs if st == main["start"])
-        run.note(f"Table S3 at {scale} scale holds the rates {rates} K/s only; the paper's slow rates "
-                 "(1e12, 1e13 K/s: 270-2700 ps of quench) are affordable at reduced/paper scale on HPC.")  # fmt: skip
+        run.note(
+            f"Table S3 at {scale} scale holds the rates {rates} K/s only; the paper's slow rates "
+            "(1e12, 1e13 K/s: 270-2700 ps of quench) are affordable at reduced/paper scale on HPC."
+        )
     run.extra["meltquench_runs"] = [
-        {"start": v["start"], "rate_K_per_s": v["rate"], "wall_s": round(v["wall_s"], 1),
-         "resumed_from_step": v["resumed_from_step"], "estimate": v["estimate"]}
+        {
+            "start": v["start"],
+            "rate_K_per_s": v["rate"],
+            "wall_s": round(v["wall_s"], 1),
+            "resumed_from_step": v["resumed_from_step"],
+            "estimate": v["estimate"],
+        }
         for v in runs.values()
-    ]  # fmt: skip
+    ]

@@ -66,10 +66,17 @@ def authors_cells(run, calc, bulk: BulkReference) -> dict[str, dict]:
         e = float(at.get_potential_energy())
         sym = at.get_chemical_symbols()
         res = nonstoichiometric_gb_energies(at, e, bulk, normal_axis=1)
-        out[lab] = {"natoms": len(at), "Ba": sym.count("Ba"), "Zr": sym.count("Zr"),
-                    "S": sym.count("S"), "Lx_A": at.cell[0, 0], "Ly_A": at.cell[1, 1],
-                    "Lz_A": at.cell[2, 2], "fmax_eV_A": float(np.linalg.norm(at.get_forces(), axis=1).max()),
-                    **{f"egb_{k}_J_m2": v for k, v in res.items()}}  # fmt: skip
+        out[lab] = {
+            "natoms": len(at),
+            "Ba": sym.count("Ba"),
+            "Zr": sym.count("Zr"),
+            "S": sym.count("S"),
+            "Lx_A": at.cell[0, 0],
+            "Ly_A": at.cell[1, 1],
+            "Lz_A": at.cell[2, 2],
+            "fmax_eV_A": float(np.linalg.norm(at.get_forces(), axis=1).max()),
+            **{f"egb_{k}_J_m2": v for k, v in res.items()},
+        }
     return out
 
 
@@ -85,8 +92,10 @@ def run(run, cfg: dict) -> None:
     a, b, c = crystal.cell.lengths()
     run.record(f"{T}.crystal_e_fu_eV", bulk.e_fu)
     tol = float(cfg.get("csl_strain_tol", gb.STRAIN_TOL))
-    choices = {label_of_angle(x): gb.low_angle(x, a, c, float(cfg.get("angle_tol_deg", 0.25)))
-               for x in cfg.get("low_angles", gb.LOW_ANGLES)}  # fmt: skip
+    choices = {
+        label_of_angle(x): gb.low_angle(x, a, c, float(cfg.get("angle_tol_deg", 0.25)))
+        for x in cfg.get("low_angles", gb.LOW_ANGLES)
+    }
     for s in cfg.get("sigmas", gb.SIGMAS):
         try:
             choices[f"sigma{s}"] = gb.find_sigma(int(s), a, c, tol)
@@ -97,8 +106,13 @@ def run(run, cfg: dict) -> None:
             )
             print(f"[fig3] {why}")
             run.note(why)
-    protocol = Relax(fmax=float(cfg["fmax"]), max_steps=int(cfg["max_steps"]), cell="normal",
-                     normal_axis=1, optimizer=cfg.get("optimizer", "FIRE"))  # fmt: skip
+    protocol = Relax(
+        fmax=float(cfg["fmax"]),
+        max_steps=int(cfg["max_steps"]),
+        cell="normal",
+        normal_axis=1,
+        optimizer=cfg.get("optimizer", "FIRE"),
+    )
     rows, relaxed, sigma31 = [], {}, None
     t_all = time.time()
     for lab, ch in choices.items():
@@ -116,13 +130,24 @@ def run(run, cfg: dict) -> None:
         run.record(f"{T}.period_A.{lab}", ch.period_A)
         if ch.sigma:
             run.record(f"{T}.csl_strain.{lab}", ch.csl_strain)
-        rows.append({"label": lab, "i": ch.i, "j": ch.j, "sigma": ch.sigma,
-                     "misorientation_deg": round(ch.misorientation_deg, 3),
-                     "grain_rotation_deg": round(ch.misorientation_deg / 2, 3),
-                     "period_A": round(ch.period_A, 3), "natoms": len(res.atoms),
-                     "removed_fu": bc.removed.get("Zr", 0), "relax_steps": res.steps,
-                     "converged": res.converged, "fmax_eV_A": round(res.fmax_eV_A, 4),
-                     "relax_wall_s": round(wall, 1), "egb_J_m2": round(egb, 4)})  # fmt: skip
+        rows.append(
+            {
+                "label": lab,
+                "i": ch.i,
+                "j": ch.j,
+                "sigma": ch.sigma,
+                "misorientation_deg": round(ch.misorientation_deg, 3),
+                "grain_rotation_deg": round(ch.misorientation_deg / 2, 3),
+                "period_A": round(ch.period_A, 3),
+                "natoms": len(res.atoms),
+                "removed_fu": bc.removed.get("Zr", 0),
+                "relax_steps": res.steps,
+                "converged": res.converged,
+                "fmax_eV_A": round(res.fmax_eV_A, 4),
+                "relax_wall_s": round(wall, 1),
+                "egb_J_m2": round(egb, 4),
+            }
+        )
         print(
             f"[fig3] {lab}: {bc.describe()}; E_GBf {egb:.3f} J/m2 ({res.steps} steps, {wall:.0f} s)"
         )
@@ -151,7 +176,10 @@ def run(run, cfg: dict) -> None:
     except MissingExtra as err:
         if cfg.get("reference_check", True):
             keys = [f"{T}.egb_chgnet_J_m2.{lab}" for lab in labels]
-            keys += [f"{T}.egb_chgnet_{k}" for k in ("max_abs_error_J_m2", "fraction_within_0p10", "spearman")]
+            keys += [
+                f"{T}.egb_chgnet_{k}"
+                for k in ("max_abs_error_J_m2", "fraction_within_0p10", "spearman")
+            ]
             run.skipped(keys, str(err))
             run.note(f"CHGNet check NOT RUN: {err}")
         cfg = {**cfg, "reference_check": False}
@@ -174,11 +202,13 @@ def run(run, cfg: dict) -> None:
         run.record(f"{T}.egb_chgnet_spearman", od["spearman"])
         for r, e, d in zip(rows, eref, err, strict=True):
             r["egb_chgnet_J_m2"], r["abs_err_J_m2"] = round(e, 4), round(float(d), 4)
-        run.note(f"MLIP vs CHGNet single points ({ref.version}, a SURROGATE for the paper's PBEsol): "
-                 f"max |error| {err.max():.3f} J/m2 at {labels[int(err.argmax())]}, "
-                 f"{int((err <= 0.10).sum())}/{len(err)} within 0.10 J/m2; Spearman {od['spearman']:.2f}; "
-                 f"rank differs at {', '.join(od['rank_differs']) or 'none'} "
-                 "(paper vs DFT: max 0.18 at 1.5 deg, most within 0.10, order wrong only at 5.5 deg).")  # fmt: skip
+        run.note(
+            f"MLIP vs CHGNet single points ({ref.version}, a SURROGATE for the paper's PBEsol): "
+            f"max |error| {err.max():.3f} J/m2 at {labels[int(err.argmax())]}, "
+            f"{int((err <= 0.10).sum())}/{len(err)} within 0.10 J/m2; Spearman {od['spearman']:.2f}; "
+            f"rank differs at {', '.join(od['rank_differs']) or 'none'} "
+            "(paper vs DFT: max 0.18 at 1.5 deg, most within 0.10, order wrong only at 5.5 deg)."
+        )
     dft_path = cfg.get("dft_egb_file") or os.environ.get(DFT_ENV)
     if dft_path:
         dft = _read_dft(Path(dft_path))
@@ -191,10 +221,14 @@ def run(run, cfg: dict) -> None:
             run.record(f"{T}.egb_fraction_within_0p10", float((err <= 0.10).mean()))
             run.note(f"DFT E_GBf from {dft_path}: {len(common)} GBs compared.")
     else:
-        run.unavailable_input([f"{T}.egb_max_abs_error_J_m2", f"{T}.egb_fraction_within_0p10"],
-                              f"no DFT E_GBf supplied (the paper's are public nowhere; {DFT_ENV}=file.csv)")  # fmt: skip
-        run.note(f"No DFT E_GBf supplied (the paper's are not public): set {DFT_ENV}=file.csv "
-                 "(columns label, egb_J_m2; labels as in numbers.json) to compare as the paper did.")  # fmt: skip
+        run.unavailable_input(
+            [f"{T}.egb_max_abs_error_J_m2", f"{T}.egb_fraction_within_0p10"],
+            f"no DFT E_GBf supplied (the paper's are public nowhere; {DFT_ENV}=file.csv)",
+        )
+        run.note(
+            f"No DFT E_GBf supplied (the paper's are not public): set {DFT_ENV}=file.csv "
+            "(columns label, egb_J_m2; labels as in numbers.json) to compare as the paper did."
+        )
 
     # --- the authors' published cells (paper mode; analysis only)
     authors = {}
@@ -208,12 +242,16 @@ def run(run, cfg: dict) -> None:
             run.record(
                 f"{T}.authors_tilt_period_A", float(np.mean([d["Lz_A"] for d in authors.values()]))
             )
-            run.save_table(pd.DataFrame([{"label": k, **v} for k, v in authors.items()]).round(4),
-                           "authors_cells")  # fmt: skip
-            run.note(f"The authors' GB cells are S-deficient and strained to c_tilt = "
-                     f"{authors[next(iter(authors))]['Lz_A']:.3f} A (this potential's crystal: {b:.3f} A); "
-                     "their E_GBf is given for two bulk references: per atom (N e_atom, the paper's "
-                     "'same number of atoms') and per species (ACE site energies of the crystal).")  # fmt: skip
+            run.save_table(
+                pd.DataFrame([{"label": k, **v} for k, v in authors.items()]).round(4),
+                "authors_cells",
+            )
+            run.note(
+                f"The authors' GB cells are S-deficient and strained to c_tilt = "
+                f"{authors[next(iter(authors))]['Lz_A']:.3f} A (this potential's crystal: {b:.3f} A); "
+                "their E_GBf is given for two bulk references: per atom (N e_atom, the paper's "
+                "'same number of atoms') and per species (ACE site energies of the crystal)."
+            )
             for r in rows:
                 if r["label"] in authors:
                     r["egb_authors_per_atom_J_m2"] = round(
@@ -221,15 +259,24 @@ def run(run, cfg: dict) -> None:
                     )
                     r["egb_authors_site_J_m2"] = round(authors[r["label"]]["egb_site_J_m2"], 4)
     run.save_table(pd.DataFrame(rows), "gb_energies")
-    run.note("Low-angle labels follow the authors' cells: each grain is rotated by +-label, so "
-             "the misorientation is twice the label (measured in their files: grains at about "
-             "+-9.5 deg in the '9.5 deg' cell). Cells here are exact periodic symmetric tilts "
-             "(zero strain); the actual angles are in numbers.json (misorientation_deg).")  # fmt: skip
+    run.note(
+        "Low-angle labels follow the authors' cells: each grain is rotated by +-label, so "
+        "the misorientation is twice the label (measured in their files: grains at about "
+        "+-9.5 deg in the '9.5 deg' cell). Cells here are exact periodic symmetric tilts "
+        "(zero strain); the actual angles are in numbers.json (misorientation_deg)."
+    )
 
     from bzs_repro.figures.fig3 import figure_3
 
-    fig_rows = [{"label": r["label"].replace("deg", "").replace("p", ".").replace("sigma", "Σ"),
-                 "x": k, "egb": r["egb_J_m2"], "egb_ref": r.get("egb_chgnet_J_m2"),
-                 "egb_dft": r.get("egb_dft_J_m2"), "egb_authors": r.get("egb_authors_per_atom_J_m2")}
-                for k, r in enumerate(rows)]  # fmt: skip
+    fig_rows = [
+        {
+            "label": r["label"].replace("deg", "").replace("p", ".").replace("sigma", "Σ"),
+            "x": k,
+            "egb": r["egb_J_m2"],
+            "egb_ref": r.get("egb_chgnet_J_m2"),
+            "egb_dft": r.get("egb_dft_J_m2"),
+            "egb_authors": r.get("egb_authors_per_atom_J_m2"),
+        }
+        for k, r in enumerate(rows)
+    ]
     run.save_figure(figure_3(fig_rows, data, scale, sigma31), "fig3")

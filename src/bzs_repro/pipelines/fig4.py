@@ -52,10 +52,15 @@ def relax_checkpointed(atoms, calc, engine, cfg: dict, workdir, label: str):
     (:func:`bzs_repro.engines.checkpoint.relax_resumable`). Returns (atoms, state)."""
     from bzs_repro.engines.checkpoint import relax_resumable
 
-    protocol = Relax(fmax=float(cfg["relax_fmax"]), max_steps=int(cfg["relax_max_steps"]),
-                     cell="fixed", optimizer="FIRE")  # fmt: skip
-    return relax_resumable(engine, atoms, calc, protocol, workdir, int(cfg["relax_chunk_steps"]),
-                           label)  # fmt: skip
+    protocol = Relax(
+        fmax=float(cfg["relax_fmax"]),
+        max_steps=int(cfg["relax_max_steps"]),
+        cell="fixed",
+        optimizer="FIRE",
+    )
+    return relax_resumable(
+        engine, atoms, calc, protocol, workdir, int(cfg["relax_chunk_steps"]), label
+    )
 
 
 def _models(cfg: dict, seed, run) -> dict:
@@ -67,8 +72,10 @@ def _models(cfg: dict, seed, run) -> dict:
     single.arrays["grain"] = np.zeros(len(single), int)
     single.info["mean_grain_size_A"] = float((6 * single.get_volume() / np.pi) ** (1 / 3))
     models = {"single": single}
-    specs = {"8": _scaled_params("atomsk-8grain-params", box, run),
-             "50": pc.random_params(int(cfg["random_grains"]), box, int(cfg["seed"]))}  # fmt: skip
+    specs = {
+        "8": _scaled_params("atomsk-8grain-params", box, run),
+        "50": pc.random_params(int(cfg["random_grains"]), box, int(cfg["seed"])),
+    }
     if cfg.get("fig3c", True):
         specs["6"] = _scaled_params("atomsk-6grain-params", float(cfg["box_6grain_A"]), run)
     for key, params in specs.items():
@@ -76,8 +83,10 @@ def _models(cfg: dict, seed, run) -> dict:
         atoms.info["mean_grain_size_A"] = pc.mean_grain_size_A(params)
         models[key] = atoms
         run.save_table(_df(pc.composition_report(atoms)), f"composition_{key}grains")
-        _say(f"[fig4] {key} grains: {len(atoms)} atoms, removed {atoms.info['polycrystal_removed_close']}"
-             f" (< {cfg['min_distance_A']} A) + {atoms.info['polycrystal_removed_balance']} (stoichiometry)")  # fmt: skip
+        _say(
+            f"[fig4] {key} grains: {len(atoms)} atoms, removed {atoms.info['polycrystal_removed_close']}"
+            f" (< {cfg['min_distance_A']} A) + {atoms.info['polycrystal_removed_balance']} (stoichiometry)"
+        )
     return models
 
 
@@ -100,8 +109,10 @@ def run(run, cfg: dict) -> None:
     data, scale = run.settings.data, run.settings.scale
     variant, calc = pc.relaxation_calculator(data)
     run.add_input(f"ACE {variant}", calc.bzs_potential_path)
-    run.note(f"Polycrystals relaxed with the {calc.bzs_label} ACE"
-             + ("" if variant == "full-dataset" else " (the full-dataset ACE is not available)"))  # fmt: skip
+    run.note(
+        f"Polycrystals relaxed with the {calc.bzs_label} ACE"
+        + ("" if variant == "full-dataset" else " (the full-dataset ACE is not available)")
+    )
     engine = get_engine(run.settings.engine)
     seed = relax_crystal(calc)
     abc = seed.cell.lengths()
@@ -123,8 +134,10 @@ def run(run, cfg: dict) -> None:
         run.save_structure(atoms, f"polycrystal_{key}grains_relaxed")
         run.record(f"fig4.relax_fmax_eV_A_{key}grains", float(meta["fmax"]))
         if not meta["converged"]:
-            run.note(f"{key}-grain relaxation stopped at {meta['steps']} FIRE steps, fmax "
-                     f"{meta['fmax']:.3f} eV/A > {cfg['relax_fmax']} (scale {scale})")  # fmt: skip
+            run.note(
+                f"{key}-grain relaxation stopped at {meta['steps']} FIRE steps, fmax "
+                f"{meta['fmax']:.3f} eV/A > {cfg['relax_fmax']} (scale {scale})"
+            )
     run.save_structure(models["6"], "polycrystal_6grains_unrelaxed") if "6" in models else None
 
     # extrapolation grades with an active set built here
@@ -144,9 +157,11 @@ def run(run, cfg: dict) -> None:
         f"[fig4] relaxed 8-grain: CN(Zr) {s8['cn_zr_mean']:.3f}, Zr-S {s8['zrs_bond_mean_A']:.4f} A (paper 5.87, 2.54)"
     )
     if scale != "paper":
-        run.note(f"CN(Zr) {s8['cn_zr_mean']:.2f} and Zr-S {s8['zrs_bond_mean_A']:.3f} A of the relaxed "
-                 f"8-grain model at {scale} scale (grain boundaries are a larger fraction than in the "
-                 "paper's 20 nm model; compared with 5.87 / 2.54 A at paper scale only)")  # fmt: skip
+        run.note(
+            f"CN(Zr) {s8['cn_zr_mean']:.2f} and Zr-S {s8['zrs_bond_mean_A']:.3f} A of the relaxed "
+            f"8-grain model at {scale} scale (grain boundaries are a larger fraction than in the "
+            "paper's 20 nm model; compared with 5.87 / 2.54 A at paper scale only)"
+        )
 
     # scattering
     pats, timings = _scattering(run, cfg, relaxed)
@@ -163,10 +178,14 @@ def run(run, cfg: dict) -> None:
                 f"{cfg['scherrer_peaks']} strongest (merged at {scale} scale); no size recorded"
             )
         if rows:
-            run.record(f"fig4.fwhm_main_deg_{'single' if key == 'single' else key + 'grains'}",
-                       float(np.mean([r["fwhm_deg"] for r in rows])))  # fmt: skip
-            run.record(f"fig4.scherrer_size_A_{'single' if key == 'single' else key + 'grains'}",
-                       float(np.mean([r["size_A"] for r in rows])))  # fmt: skip
+            run.record(
+                f"fig4.fwhm_main_deg_{'single' if key == 'single' else key + 'grains'}",
+                float(np.mean([r["fwhm_deg"] for r in rows])),
+            )
+            run.record(
+                f"fig4.scherrer_size_A_{'single' if key == 'single' else key + 'grains'}",
+                float(np.mean([r["size_A"] for r in rows])),
+            )
 
     note = ""
     if "6" in states:
@@ -189,8 +208,10 @@ def _gammas(run, cfg, calc, seed, models, relaxed) -> dict:
             "amorphous-model"
         ):
             amorphous = read(fetch("amorphous-model"))
-        src = (f"{cfg['active_set_configs']} rattled (0.02-0.30 A) and strained (+-4 %) 2x2x2 "
-               f"supercells of the {calc.bzs_label}-relaxed crystal")  # fmt: skip
+        src = (
+            f"{cfg['active_set_configs']} rattled (0.02-0.30 A) and strained (+-4 %) 2x2x2 "
+            f"supercells of the {calc.bzs_label}-relaxed crystal"
+        )
         if amorphous is not None:
             src += f" + the authors' {len(amorphous)}-atom amorphous model"
         # the description first, the .asi last (renamed into place): an .asi present means both are
@@ -199,12 +220,16 @@ def _gammas(run, cfg, calc, seed, models, relaxed) -> dict:
             calc, active_set_configs(seed, int(cfg["active_set_configs"]), amorphous=amorphous), asi
         )
     src = (run.work_dir / (asi.name + ".txt")).read_text().strip()
-    run.note(f"Extrapolation grades: pyace MaxVol active set built here (the authors' is not "
-             f"public) from {src}")  # fmt: skip
+    run.note(
+        f"Extrapolation grades: pyace MaxVol active set built here (the authors' is not "
+        f"public) from {src}"
+    )
     out = {}
     for key in [k for k in relaxed if k != "single"]:
-        out[key] = {"before": per_atom_gamma(models[key], calc.bzs_potential_path, asi),
-                    "after": per_atom_gamma(relaxed[key], calc.bzs_potential_path, asi)}  # fmt: skip
+        out[key] = {
+            "before": per_atom_gamma(models[key], calc.bzs_potential_path, asi),
+            "after": per_atom_gamma(relaxed[key], calc.bzs_potential_path, asi),
+        }
         _say(
             f"[fig4] gamma {key} grains: max {out[key]['before'].max():.3g} before, "
             f"{out[key]['after'].max():.3g} after relaxation"
@@ -214,18 +239,35 @@ def _gammas(run, cfg, calc, seed, models, relaxed) -> dict:
         run.record(f"fig4.max_gamma_built_{key}grains", float(v["before"].max()))
         run.record(f"fig4.gamma_frac_above_2_{key}grains", float((v["after"] > 2).mean()))
     if "6" not in out:
-        run.skipped(["fig4.max_gamma_6grains"], "the 6-grain model of Fig. 3c was not built (fig3c = false)")
+        run.skipped(
+            ["fig4.max_gamma_6grains"], "the 6-grain model of Fig. 3c was not built (fig3c = false)"
+        )
     key = "6" if "6" in out else "8"
     g = out[key]["after"]
-    run.save_table(_df([{"model": f"{k} grains", "state": st, "n_atoms": len(v[st]),
-                         "gamma_max": float(v[st].max()), "gamma_median": float(np.median(v[st])),
-                         "frac_above_2": float((v[st] > 2).mean())}
-                        for k, v in out.items() for st in ("before", "after")]), "gamma")  # fmt: skip
+    run.save_table(
+        _df(
+            [
+                {
+                    "model": f"{k} grains",
+                    "state": st,
+                    "n_atoms": len(v[st]),
+                    "gamma_max": float(v[st].max()),
+                    "gamma_median": float(np.median(v[st])),
+                    "frac_above_2": float((v[st] > 2).mean()),
+                }
+                for k, v in out.items()
+                for st in ("before", "after")
+            ]
+        ),
+        "gamma",
+    )
     if g.max() > 2:
-        run.note(f"Extrapolation grade after relaxation ({key} grains): max {g.max():.3g}, "
-                 f"{100 * (g > 2).mean():.1f} % of atoms above 2 (paper: <= 2 with the authors' "
-                 f"active set; ours: {cfg['active_set_configs']} rattled/strained crystals + amorphous "
-                 f"model; relaxation {cfg['relax_max_steps']} FIRE steps at most)")  # fmt: skip
+        run.note(
+            f"Extrapolation grade after relaxation ({key} grains): max {g.max():.3g}, "
+            f"{100 * (g > 2).mean():.1f} % of atoms above 2 (paper: <= 2 with the authors' "
+            f"active set; ours: {cfg['active_set_configs']} rattled/strained crystals + amorphous "
+            f"model; relaxation {cfg['relax_max_steps']} FIRE steps at most)"
+        )
     return out
 
 
@@ -248,8 +290,12 @@ def _scattering(run, cfg, relaxed):
         timings[label] = time.perf_counter() - t0
         _say(f"[fig4] {key}: XRD + G(r) of {len(cl)} atoms in {timings[label]:.1f} s (fast path)")
     tt = sc.q_to_two_theta(q)
-    run.save_table(pd.DataFrame({"q_inv_A": q, "two_theta_deg_CuKa1": tt,
-                                 **{f"I_{k}": p.iq for k, p in pats.items()}}), "xrd")  # fmt: skip
+    run.save_table(
+        pd.DataFrame(
+            {"q_inv_A": q, "two_theta_deg_CuKa1": tt, **{f"I_{k}": p.iq for k, p in pats.items()}}
+        ),
+        "xrd",
+    )
     run.save_table(pd.DataFrame({"r_A": r, **{f"G_{k}": p.gr for k, p in pats.items()}}), "pdf")
     if cfg.get("debyecalculator_check", True):
         cl = sc.cluster(relaxed["8"])
@@ -265,7 +311,9 @@ def _scattering(run, cfg, relaxed):
         run.record("fig4.debye_fast_max_rel_dev", dev)
         run.record("fig4.debye_fast_gr_max_dev_rel", gdev)
         run.record("fig4.debye_speedup_8grains", t_dc / t_fast)
-        run.note(f"Fast Debye path vs DebyeCalculator on the {len(cl)}-atom 8-grain model (same "
-                 f"CPU, same run): max relative deviation of I(Q) {dev:.1e}, of G(r) {gdev:.1e} "
-                 f"(of its maximum); {t_fast:.1f} s vs {t_dc:.1f} s ({t_dc / t_fast:.1f}x)")  # fmt: skip
+        run.note(
+            f"Fast Debye path vs DebyeCalculator on the {len(cl)}-atom 8-grain model (same "
+            f"CPU, same run): max relative deviation of I(Q) {dev:.1e}, of G(r) {gdev:.1e} "
+            f"(of its maximum); {t_fast:.1f} s vs {t_dc:.1f} s ({t_dc / t_fast:.1f}x)"
+        )
     return pats, timings

@@ -83,16 +83,20 @@ def run(run, cfg: dict) -> None:
             run.record("figS3.max_frequency_THz", b.max_frequency)
             run.record("figS3.n_imaginary_points", b.n_imaginary(tol))
             run.record("figS3.spacegroup", spacegroup_number(crystal, 0.1))
-        run.note(f"{name}: frequencies {b.min_frequency:.3f} to {b.max_frequency:.2f} THz along "
-                 f"{'-'.join(x for seg in ('GXSYGZURTZ', 'YT', 'UX', 'SR') for x in seg)}; "
-                 f"{b.n_imaginary(tol)} (q, mode) points below -{tol} THz.")  # fmt: skip
+        run.note(
+            f"{name}: frequencies {b.min_frequency:.3f} to {b.max_frequency:.2f} THz along "
+            f"{'-'.join(x for seg in ('GXSYGZURTZ', 'YT', 'UX', 'SR') for x in seg)}; "
+            f"{b.n_imaginary(tol)} (q, mode) points below -{tol} THz."
+        )
     names = list(bands)
     if len(names) == 2:
         f0, f1 = bands[names[0]].frequencies, bands[names[1]].frequencies
         rms = float(np.sqrt(np.mean((f0 - f1) ** 2)))
         run.record("figS3.band_rms_difference_THz", rms)
-        run.note(f"{names[0]} vs {names[1]}: RMS difference of the dispersions {rms:.2f} THz; highest "
-                 f"frequency {f0.max():.2f} vs {f1.max():.2f} THz.")  # fmt: skip
+        run.note(
+            f"{names[0]} vs {names[1]}: RMS difference of the dispersions {rms:.2f} THz; highest "
+            f"frequency {f0.max():.2f} vs {f1.max():.2f} THz."
+        )
     authors = {k: _authors_bands(run, k) for k in "abc"}
     fig = make_figS3(bands, doses, data_mode, scale, authors)
     run.save_figure(fig, "figS3")

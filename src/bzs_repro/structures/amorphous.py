@@ -77,9 +77,15 @@ def to_cube(atoms: Atoms) -> Atoms:
     return out
 
 
-def start_configuration(kind: str, n_atoms: int, density_g_cm3: float = 4.0, seed: int = 0,
-                        crystal: Atoms | None = None, reps: tuple[int, int, int] | None = None,
-                        cubic: bool = False) -> Atoms:  # fmt: skip
+def start_configuration(
+    kind: str,
+    n_atoms: int,
+    density_g_cm3: float = 4.0,
+    seed: int = 0,
+    crystal: Atoms | None = None,
+    reps: tuple[int, int, int] | None = None,
+    cubic: bool = False,
+) -> Atoms:
     """The melt-quench start ``kind`` ('melted-crystal' or 'random') with ``n_atoms`` atoms.
 
     For 'melted-crystal', ``reps`` (cells along a, b, c) must give 20 * prod(reps) == n_atoms;

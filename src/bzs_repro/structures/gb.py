@@ -63,8 +63,9 @@ def misorientation_deg(i: int, j: int, a: float, c: float) -> float:
     return 2.0 * math.degrees(math.atan2(j * c, i * a))
 
 
-def sigma_of_rotation(theta_deg: float, a: float, c: float, tol: float = STRAIN_TOL,
-                      nmax: int = 14) -> tuple[int | None, float]:  # fmt: skip
+def sigma_of_rotation(
+    theta_deg: float, a: float, c: float, tol: float = STRAIN_TOL, nmax: int = 14
+) -> tuple[int | None, float]:
     """Numeric (near-)CSL of the rectangular lattice (a, c) rotated by ``theta_deg``.
 
     A lattice vector n is coincident if R n lies within ``tol`` |n| of a lattice vector.
@@ -182,11 +183,13 @@ class Bicrystal:
     def describe(self) -> str:
         rem = ", ".join(f"{v} {k}" for k, v in self.removed.items() if v) or "nothing"
         sig = f"Sigma{self.choice.sigma}, " if self.choice.sigma else ""
-        return (f"[001] tilt {sig}u = {self.choice.i}a + {self.choice.j}c, misorientation "
-                f"{self.choice.misorientation_deg:.3f} deg (grains at +-{self.choice.misorientation_deg / 2:.3f}), "
-                f"period {self.choice.period_A:.3f} A, residual strain 0, {len(self.atoms)} atoms, "
-                f"grains {self.n_cells[0]}+{self.n_cells[1]} cells, grain-2 shift {self.shift_A:.2f} A, "
-                f"gap {self.gap_A:.1f} A, removed {rem}")  # fmt: skip
+        return (
+            f"[001] tilt {sig}u = {self.choice.i}a + {self.choice.j}c, misorientation "
+            f"{self.choice.misorientation_deg:.3f} deg (grains at +-{self.choice.misorientation_deg / 2:.3f}), "
+            f"period {self.choice.period_A:.3f} A, residual strain 0, {len(self.atoms)} atoms, "
+            f"grains {self.n_cells[0]}+{self.n_cells[1]} cells, grain-2 shift {self.shift_A:.2f} A, "
+            f"gap {self.gap_A:.1f} A, removed {rem}"
+        )
 
 
 def _grain(frame: Atoms, i: int, j: int, k: int) -> tuple[Atoms, float, float]:
@@ -281,9 +284,14 @@ def _n_close(atoms: Atoms, d_min: float) -> tuple[int, float]:
     return int((d < d_min).sum() // 2), float(d.min()) if d.size else float("inf")
 
 
-def build_bicrystal(crystal: Atoms, choice: TiltChoice, thickness_A: float = 20.0,
-                    d_min: float = 1.8, gaps_A: tuple[float, ...] = (0.0, 0.5, 1.0),
-                    same_orientation: bool = False) -> Bicrystal:  # fmt: skip
+def build_bicrystal(
+    crystal: Atoms,
+    choice: TiltChoice,
+    thickness_A: float = 20.0,
+    d_min: float = 1.8,
+    gaps_A: tuple[float, ...] = (0.0, 0.5, 1.0),
+    same_orientation: bool = False,
+) -> Bicrystal:
     """Periodic bicrystal with two identical [001] tilt boundaries (normal y).
 
     crystal: relaxed Pnma cell (a, b, c axis-aligned). thickness_A: minimum thickness of each
@@ -331,8 +339,18 @@ def build_bicrystal(crystal: Atoms, choice: TiltChoice, thickness_A: float = 20.
     _, _, shift, sz, gap, atoms = best
     removed = _remove_overlaps(atoms, d_min)
     atoms = atoms[np.argsort(atoms.positions[:, 1], kind="stable")]
-    atoms.info.update({"gb_i": choice.i, "gb_j": choice.j, "misorientation_deg": choice.misorientation_deg,
-                       "sigma": choice.sigma or 0, "normal_axis": 1, "shift_A": shift, "shift_z_A": sz, "gap_A": gap})  # fmt: skip
+    atoms.info.update(
+        {
+            "gb_i": choice.i,
+            "gb_j": choice.j,
+            "misorientation_deg": choice.misorientation_deg,
+            "sigma": choice.sigma or 0,
+            "normal_axis": 1,
+            "shift_A": shift,
+            "shift_z_A": sz,
+            "gap_A": gap,
+        }
+    )
     bc = Bicrystal(atoms, choice, (k, k), removed, shift, gap, length * tz)
     if any(removed.values()):
         log.info("GB builder removed %s to keep the cell stoichiometric", removed)

@@ -66,8 +66,14 @@ def _box_expr(token: str, length: float) -> float:
     import ast
     import operator
 
-    ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-           ast.Div: operator.truediv, ast.USub: operator.neg, ast.UAdd: operator.pos}  # fmt: skip
+    ops = {
+        ast.Add: operator.add,
+        ast.Sub: operator.sub,
+        ast.Mult: operator.mul,
+        ast.Div: operator.truediv,
+        ast.USub: operator.neg,
+        ast.UAdd: operator.pos,
+    }
 
     def ev(node):
         if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
@@ -267,16 +273,18 @@ def build_polycrystal(
     n_balance = 0
     if balance == "formula":
         atoms, n_balance = balance_formula(atoms)
-    atoms.info.update({
-        "polycrystal_grains": params.n_grains,
-        "polycrystal_box_A": " ".join(f"{v:.6f}" for v in box),
-        "polycrystal_rotation_convention": "Atomsk: X then Y then Z, degrees (R=Rz Ry Rx)",
-        "polycrystal_min_distance_A": min_distance_A,
-        "polycrystal_removed_close": n_close,
-        "polycrystal_removed_balance": n_balance,
-        "polycrystal_atoms_built": n_built,
-        "polycrystal_balance": balance,
-    })  # fmt: skip
+    atoms.info.update(
+        {
+            "polycrystal_grains": params.n_grains,
+            "polycrystal_box_A": " ".join(f"{v:.6f}" for v in box),
+            "polycrystal_rotation_convention": "Atomsk: X then Y then Z, degrees (R=Rz Ry Rx)",
+            "polycrystal_min_distance_A": min_distance_A,
+            "polycrystal_removed_close": n_close,
+            "polycrystal_removed_balance": n_balance,
+            "polycrystal_atoms_built": n_built,
+            "polycrystal_balance": balance,
+        }
+    )
     return atoms
 
 
