@@ -146,7 +146,8 @@ def main() -> None:
         print(f"  {n:6d} atoms done", flush=True)
 
     print(
-        f"\nEngines, NVE 1 fs, {data} potential ({why}); OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}"
+        f"\nEngines, NVE 1 fs, {data} potential ({why}); "
+        f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}"
     )
     nan = float("nan")
     print(
@@ -176,7 +177,8 @@ def main() -> None:
     if "embedded_over_native_product" in goal:
         ok = goal["embedded_over_native_product"] >= 0.8
         print(
-            f"embedded/native (pace product) on 960-atom Pnma: {goal['embedded_over_native_product']:.2f} "
+            "embedded/native (pace product) on 960-atom Pnma: "
+            f"{goal['embedded_over_native_product']:.2f} "
             f"(goal >= 0.8: {'met' if ok else 'NOT met'})"
         )
     elif "error" not in status:

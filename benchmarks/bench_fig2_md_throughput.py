@@ -75,7 +75,8 @@ def main() -> None:
     print(f"{'atoms':>7} {'steps':>6} {'NVE atom-steps/s':>17} {'NPT atom-steps/s':>17}")
     for r in rows:
         print(
-            f"{r['n_atoms']:>7} {r['steps']:>6} {r['nve_atom_steps_per_s']:>17.0f} {r['npt_atom_steps_per_s']:>17.0f}"
+            f"{r['n_atoms']:>7} {r['steps']:>6} {r['nve_atom_steps_per_s']:>17.0f} "
+            f"{r['npt_atom_steps_per_s']:>17.0f}"
         )
     out = Path(os.environ.get("BENCH_OUT", "results/bench"))
     out.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,7 @@
-"""bzs-repro: reproduce Pasca et al., J. Mater. Chem. A 2025 (amorphous and polycrystalline BaZrS3)."""
+"""bzs-repro: reproduce Pasca et al., J. Mater. Chem. A 2025.
+
+Amorphous and polycrystalline BaZrS3.
+"""
 
 from importlib.metadata import PackageNotFoundError, version
 

@@ -7,8 +7,9 @@ so the embedded engine fell to 0.25x native LAMMPS at that size. Here ASE's line
 ``neighbor_list`` finds the pairs within cutoff + skin once; each later call only moves the
 atoms and their periodic images (``x = positions[origin] + shift @ cell``) until some image has
 moved more than skin/2 since the list was built (LAMMPS' ``neighbor`` criterion, with a bound
-for images outside the list when the cell changes), or the atoms' identities change. The evaluator applies
-the potential's own cutoff, so energies, forces and virials equal pyace's to round-off
+for images outside the list when the cell changes), or the atoms' identities change. The
+evaluator applies the potential's own cutoff, so energies, forces and virials equal pyace's to
+round-off
 (tests/test_potential.py). Hand-written: pyace exposes the environment's arrays but no
 builder that reuses a neighbour list.
 """

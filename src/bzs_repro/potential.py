@@ -145,7 +145,8 @@ def potential_path(variant: Variant = "low-energy", data: str = "paper") -> Path
         if not path.is_file():
             msg = (
                 f"surrogate potential {path} is missing: fit it with "
-                "`python -m bzs_repro.fitting.workflow --scale reduced` (or restore data/fixtures/surrogate/ from git)"
+                "`python -m bzs_repro.fitting.workflow --scale reduced` "
+                "(or restore data/fixtures/surrogate/ from git)"
             )
             raise FileNotFoundError(msg)
         return check_potential_file(path)

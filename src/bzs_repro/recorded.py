@@ -56,7 +56,8 @@ def collect(folders: list[Path]) -> list[dict]:
                         "mode": prov["data"],
                         "scale": prov["scale"],
                         "seed": seed,
-                        "engine": prov.get("engine", "ase"),
+                        # targets that ran MD or relaxations hold their engine's values
+                        "engine": prov.get("engine", "ase") if prov.get("engine_detail") else "any",
                         "target": prov["target"],
                         "key": key,
                         "value": float(val),
@@ -110,7 +111,7 @@ def expectations_toml(rows: list[dict], table_name: str) -> str:
     """The ``recorded`` rows as TOML (numbers present and finite in at least MIN_SEEDS seeds)."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
-        groups[(r["mode"], r["scale"], r.get("engine") or "ase", r["key"])].append(r)
+        groups[(r["mode"], r["scale"], r["engine"], r["key"])].append(r)
     out = [
         "# Recorded values of this project (kind = recorded), written by `bzs-repro record`",
         f"# from the seeds' values in {table_name}: do not edit by hand; re-record after an",
@@ -127,18 +128,28 @@ def expectations_toml(rows: list[dict], table_name: str) -> str:
         spread = f"seeds {', '.join(seeds)}: {min(vals):.6g} .. {max(vals):.6g}"
         out += [
             "[[expectation]]",
-            f'id = "{key}:recorded-{scale}-{mode}{"" if engine == "ase" else "-" + engine}"',
-            f"quantity = {_toml_str(f'{key}: this project value at {scale} scale, {mode} mode, {engine} engine (not the paper number)')}",
+            f'id = "{key}:recorded-{scale}-{mode}{_engine_suffix(engine)}"',
+            "quantity = "
+            + _toml_str(
+                f"{key}: this project value at {scale} scale, {mode} mode"
+                + ("" if engine == "any" else f", {engine} engine")
+                + " (not the paper number)"
+            ),
             f'unit = "{unit_of(key)}"',
             'kind = "recorded"',
             f"value = {mean!r}",
             f"tolerance = {{ abs = {tol!r} }}",
-            f"justification = {_toml_str(f'mean of {len(vals)} seeds ({spread}); tolerance from their scatter, a regression check of the software')}",
+            "justification = "
+            + _toml_str(
+                f"mean of {len(vals)} seeds ({spread}); "
+                "tolerance from their scatter, a regression check of the software"
+            ),
             f"source = {_toml_str(f'{table_name} (bzs-repro record)')}",
             f'data = ["{mode}"]',
             f'scales = ["{scale}"]',
-            f'engines = ["{engine}"]',
         ]
+        if engine != "any":
+            out.append(f'engines = ["{engine}"]')
         if key.startswith("fig1.reenact_"):
             out.append("surrogate_derived = true")
         out.append("")
@@ -177,10 +188,17 @@ def record(folders: list[Path], data: Path | None = None) -> tuple[Path, Path, i
     return table, dest, text.count("[[expectation]]")
 
 
+def _engine_suffix(engine: str) -> str:
+    """Row ids of the ASE engine (the first recorded) and engine-free targets have none."""
+    return "" if engine in ("ase", "any") else f"-{engine}"
+
+
 def read_table(path: Path) -> list[dict]:
-    """The seeds' table (a table written before engines were recorded is all ``ase``)."""
+    """The seeds' table (one without an engine column: ``any`` for fig1 and figS3, which use
+    no engine, ``ase`` for the others)."""
     with Path(path).open() as fh:
-        return [
-            {**r, "engine": r.get("engine") or "ase", "value": float(r["value"])}
-            for r in csv.DictReader(fh)
-        ]
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        r["engine"] = r.get("engine") or ("any" if r["target"] in ("fig1", "figS3") else "ase")
+        r["value"] = float(r["value"])
+    return rows

@@ -377,8 +377,8 @@ def write_markdown(results: Path, rows: list[Row], status: int, reasons: list[st
         lines += [
             (
                 "> **SURROGATE NUMBERS.** Some numbers come from this project's surrogate (a "
-                "CHGNet-labelled re-enactment of the paper's workflow). They are NOT the paper's, are "
-                "shown as SURROGATE and never compared with the paper's values."
+                "CHGNet-labelled re-enactment of the paper's workflow). They are NOT the paper's, "
+                "are shown as SURROGATE and never compared with the paper's values."
             ),
             "",
         ]
@@ -401,7 +401,8 @@ def write_markdown(results: Path, rows: list[Row], status: int, reasons: list[st
             f" ({r['engine_detail']})" if r.get("engine_detail") not in (None, "-", "") else ""
         )
         lines.append(
-            f"| {r['target']} | {r['scale']} | {r['data']} | {eng} | {r['wall_time_s']} | {status_txt} |"
+            f"| {r['target']} | {r['scale']} | {r['data']} | {eng} | "
+            f"{r['wall_time_s']} | {status_txt} |"
         )
     for r in runs:
         if r["data_reason"] not in ("-", ""):
@@ -429,13 +430,17 @@ def write_markdown(results: Path, rows: list[Row], status: int, reasons: list[st
             "",
             "## Inputs verified",
             "",
-            "Properties of the input files (already fixed by their sha256): not reproduced numbers.",
+            (
+                "Properties of the input files (already fixed by their sha256): "
+                "not reproduced numbers."
+            ),
             "",
             "| id | quantity | expected | found | status |",
             "|---|---|---|---|---|",
         ]
         lines += [
-            f"| `{r.exp.id}` | {r.exp.quantity} | {r.exp.expected_text()} | {_fmt(r.value)} | {r.status} |"
+            f"| `{r.exp.id}` | {r.exp.quantity} | {r.exp.expected_text()} | "
+            f"{_fmt(r.value)} | {r.status} |"
             for r in inputs
         ]
     figs = _figures(results)
@@ -527,8 +532,10 @@ def write_html(results: Path, rows: list[Row], status: int, reasons: list[str]) 
             "<th>expected</th><th>found</th><th>status</th></tr>"
         )
         out += [
-            f"<tr class='{r.status.replace(' ', '-').replace('/', '-')}'><td><code>{esc(r.exp.id)}</code></td>"
-            f"<td>{esc(r.exp.quantity)}</td><td>{esc(r.exp.expected_text())}</td><td>{_fmt(r.value)}</td>"
+            f"<tr class='{r.status.replace(' ', '-').replace('/', '-')}'>"
+            f"<td><code>{esc(r.exp.id)}</code></td>"
+            f"<td>{esc(r.exp.quantity)}</td><td>{esc(r.exp.expected_text())}</td>"
+            f"<td>{_fmt(r.value)}</td>"
             f"<td>{r.status}</td></tr>"
             for r in inputs
         ]

@@ -20,7 +20,8 @@ SS_BOND_A = 2.4
 def structure_summary(atoms: Atoms, backend: str = "ovito") -> dict:
     """Density (g/cm3), CN of Zr (S within 3.1 A) and Ba (S within 3.8 A) with fractions,
     mean Zr-S / Ba-S bond lengths (Angstrom) overall and per Zr CN class, and S-S close
-    contacts per S atom, and the fraction of S atoms bonded to another S (closer than SS_BOND_A). ``backend``: 'ovito' (the paper's) or 'ase' (cross-check)."""
+    contacts per S atom, and the fraction of S atoms bonded to another S (closer than
+    SS_BOND_A). ``backend``: 'ovito' (the paper's) or 'ase' (cross-check)."""
     find = {"ovito": ovito_bonds, "ase": bonds}.get(backend)
     if find is None:
         msg = f"backend must be 'ovito' or 'ase', not {backend!r}"

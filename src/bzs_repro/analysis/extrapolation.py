@@ -53,7 +53,8 @@ def build_active_set(calc, configs: list[Atoms], path: Path) -> Path:
     for k, v in proj.items():
         if v.shape[0] < v.shape[1]:
             raise ValueError(
-                f"species {k}: {v.shape[0]} environments < {v.shape[1]} basis functions; add configs"
+                f"species {k}: {v.shape[0]} environments < {v.shape[1]} basis functions; "
+                "add configs"
             )
     active = al.compute_active_set(proj, tol=1.001, max_iters=300)
     active = active[0] if isinstance(active, tuple) else active

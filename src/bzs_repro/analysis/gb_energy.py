@@ -42,7 +42,10 @@ class BulkReference:
 
 
 def area_A2(atoms: Atoms, normal_axis: int = 1) -> float:
-    """Area (Angstrom^2) of one boundary of an orthogonal cell with boundary normal ``normal_axis``."""
+    """Area (Angstrom^2) of one boundary of an orthogonal cell.
+
+    ``normal_axis`` is the boundary normal.
+    """
     lengths = atoms.cell.lengths()
     return float(np.prod([lengths[k] for k in range(3) if k != normal_axis]))
 

@@ -67,7 +67,10 @@ def two_theta_to_q(two_theta_deg, wavelength_A: float = CU_KALPHA1_A):
 def q_grid(
     qmin: float, qmax: float, qstep: float | None = None, rmax: float = 20.0, rstep: float = 0.01
 ) -> np.ndarray:
-    """DebyeCalculator's Q grid: arange(qmin, qmax, qstep), qstep = pi / (rmax + rstep) by default."""
+    """DebyeCalculator's Q grid: arange(qmin, qmax, qstep).
+
+    qstep = pi / (rmax + rstep) by default.
+    """
     qstep = math.pi / (rmax + rstep) if qstep is None else qstep
     return np.arange(qmin, qmax, qstep, dtype=np.float64)
 

@@ -57,8 +57,8 @@ def scherrer_table(
     tol_deg: float = 0.6,
 ) -> list[dict]:
     """For the ``n_peaks`` strongest peaks of the ``reference`` pattern, the nearest peak
-    (within ``tol_deg``) of every model (peaks merged away are skipped): 2-theta, FWHM, Scherrer size, and the model's mean grain
-    size (equivalent-sphere diameter, A)."""
+    (within ``tol_deg``) of every model (peaks merged away are skipped): 2-theta, FWHM,
+    Scherrer size, and the model's mean grain size (equivalent-sphere diameter, A)."""
     ref_tt, ref_i = on_two_theta(patterns[reference].q, patterns[reference].iq)
     ref = [p["two_theta_deg"] for p in peaks(ref_tt, ref_i)[:n_peaks]]
     rows = []

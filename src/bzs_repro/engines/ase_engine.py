@@ -45,7 +45,10 @@ def check_temperature(T_K: float, target_K: float, where: str = "") -> None:
     NVT of the low-energy ACE at crystal density jumped to 3e5 K in 50 steps, after which
     Nose-Hoover froze the atoms at 0.2 K with no pair under 1 A at any check)."""
     if not np.isfinite(T_K) or BLOWUP_FACTOR * target_K + 500.0 < T_K:
-        msg = f"{where}: temperature {T_K:.4g} K against a target of {target_K:.0f} K (the run blew up)"
+        msg = (
+            f"{where}: temperature {T_K:.4g} K against a target of {target_K:.0f} K "
+            "(the run blew up)"
+        )
         raise SimulationFailed(msg)
 
 
@@ -60,7 +63,10 @@ def check_sane(atoms: Atoms, n_expected: int, min_distance: float = 1.0, where: 
         raise SimulationFailed(msg)
     dmin = min_pair_distance(atoms, below=min_distance)
     if dmin < min_distance:
-        msg = f"{where}: two atoms {dmin:.3f} A apart (< {min_distance} A, the paper's failure criterion)"
+        msg = (
+            f"{where}: two atoms {dmin:.3f} A apart "
+            f"(< {min_distance} A, the paper's failure criterion)"
+        )
         raise SimulationFailed(msg)
 
 

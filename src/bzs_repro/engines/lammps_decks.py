@@ -30,7 +30,10 @@ THERMO = ("step", "temp", "pe", "ke", "etotal", "press", "vol", "lx", "ly", "lz"
 
 _RUN_HINT = [
     "# Standalone: `srun lmp -in <this file>` in its folder with an ML-PACE LAMMPS (containers/);",
-    "# the .yace is pyace's conversion of the pacemaker YAML (`pace_yaml2yace pot.yaml -o pot.yace`).",
+    (
+        "# the .yace is pyace's conversion of the pacemaker YAML "
+        "(`pace_yaml2yace pot.yaml -o pot.yace`)."
+    ),
 ]
 
 
@@ -202,7 +205,10 @@ def stage_fix_line(stage: MDStage, protocol: MDProtocol, triclinic: bool = False
     if stage.ensemble == "npt":
         p = stage.pressure_GPa * BAR_PER_GPA
         baro = barostat_keyword(protocol, triclinic)
-        return f"fix {INT_FIX} all npt temp {t0:.6g} {t1:.6g} {tdamp:.6g} {baro} {p:.6g} {p:.6g} {pdamp:.6g}"
+        return (
+            f"fix {INT_FIX} all npt temp {t0:.6g} {t1:.6g} {tdamp:.6g} "
+            f"{baro} {p:.6g} {p:.6g} {pdamp:.6g}"
+        )
     msg = f"unknown ensemble {stage.ensemble!r}"
     raise ValueError(msg)
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 
 def dataclass_from_table(cls, cfg: dict, what: str):
-    """``cls(**cfg)`` with lists turned into tuples; unknown keys are a ValueError naming ``what``."""
+    """``cls(**cfg)`` with lists turned into tuples.
+
+    Unknown keys are a ValueError naming ``what``.
+    """
     known = set(cls.__dataclass_fields__)
     unknown = set(cfg) - known
     if unknown:

@@ -39,7 +39,10 @@ def soap_vectors(
 
 
 def pca_map(vectors: np.ndarray, n_components: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """PCA projection of standardised descriptor vectors: (coordinates, explained variance ratio)."""
+    """PCA projection of standardised descriptor vectors.
+
+    Returns (coordinates, explained variance ratio).
+    """
     from sklearn.decomposition import PCA
     from sklearn.preprocessing import StandardScaler
 

@@ -266,13 +266,18 @@ def write_fixtures(
     from importlib.metadata import version
 
     prov = {
-        "what": "SURROGATE ACE potentials: linear ACE fitted to CHGNet labels (not DFT, not the paper's potentials)",
+        "what": (
+            "SURROGATE ACE potentials: linear ACE fitted to CHGNet labels "
+            "(not DFT, not the paper's potentials)"
+        ),
         "reference": result.fits["low-energy"].meta.get("reference"),
         "isolated_atom_energies_eV": result.e0,
         "low_energy_threshold_eV_atom": low_energy_threshold(
             result.structures, result.e0, result.fits["low-energy"].fit.max_above_min_eV
         ),
-        "energy_zero": "ACE energies are relative to the reference's isolated atoms (pacemaker convention)",
+        "energy_zero": (
+            "ACE energies are relative to the reference's isolated atoms (pacemaker convention)"
+        ),
         "config": cfg,
         "sizes": {
             v: {

@@ -74,8 +74,10 @@ def crosscheck_paper_potential(
     run.note(
         f"Cross-check (two models, not the paper's RMSE): the paper's low-energy ACE against "
         f"{reference} on this run's low-energy test split ({len(structures_test)} structures; "
-        f"per-species energy zero fitted on the train split): {pred.energy_rmse_meV():.1f} meV/atom, "
-        f"{pred.force_rmse_meV():.0f} meV/A. The paper's ACE was fitted to PBEsol, not to {reference}."
+        "per-species energy zero fitted on the train split): "
+        f"{pred.energy_rmse_meV():.1f} meV/atom, "
+        f"{pred.force_rmse_meV():.0f} meV/A. "
+        f"The paper's ACE was fitted to PBEsol, not to {reference}."
     )
     return pred
 
@@ -168,7 +170,8 @@ def paper_rmse_with_dft(run, cfg: dict) -> None:
             f"paper ACE {variant} vs the user's DFT data ({path}, {len(sel)} test structures): "
             f"{pred.energy_rmse_meV():.1f} meV/atom, no offsets (paper: "
             f"{'13.9' if variant == 'low-energy' else '23.1'}); with per-species shifts fitted on "
-            f"the {len(train)} train structures ({', '.join(f'{k} {v:+.4f} eV' for k, v in shift.items())}): "
+            f"the {len(train)} train structures "
+            f"({', '.join(f'{k} {v:+.4f} eV' for k, v in shift.items())}): "
             f"{shifted.energy_rmse_meV():.1f} meV/atom."
         )
 
@@ -243,7 +246,8 @@ def run(run, cfg: dict) -> None:
     test_le = preds["low-energy"].subset(preds["low-energy"].split == "test")
     run.note(
         f"Re-enacted workflow ({len(result.structures)} {ref.name}-labelled structures, "
-        f"{scale} scale): low-energy linear ACE test RMSE {test_le.energy_rmse_meV():.1f} meV/atom, "
+        f"{scale} scale): low-energy linear ACE test RMSE "
+        f"{test_le.energy_rmse_meV():.1f} meV/atom, "
         f"{test_le.force_rmse_meV():.0f} meV/A."
     )
 

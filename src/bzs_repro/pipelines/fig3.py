@@ -205,7 +205,8 @@ def run(run, cfg: dict) -> None:
         run.note(
             f"MLIP vs CHGNet single points ({ref.version}, a SURROGATE for the paper's PBEsol): "
             f"max |error| {err.max():.3f} J/m2 at {labels[int(err.argmax())]}, "
-            f"{int((err <= 0.10).sum())}/{len(err)} within 0.10 J/m2; Spearman {od['spearman']:.2f}; "
+            f"{int((err <= 0.10).sum())}/{len(err)} within 0.10 J/m2; "
+            f"Spearman {od['spearman']:.2f}; "
             f"rank differs at {', '.join(od['rank_differs']) or 'none'} "
             "(paper vs DFT: max 0.18 at 1.5 deg, most within 0.10, order wrong only at 5.5 deg)."
         )
@@ -248,7 +249,8 @@ def run(run, cfg: dict) -> None:
             )
             run.note(
                 f"The authors' GB cells are S-deficient and strained to c_tilt = "
-                f"{authors[next(iter(authors))]['Lz_A']:.3f} A (this potential's crystal: {b:.3f} A); "
+                f"{authors[next(iter(authors))]['Lz_A']:.3f} A "
+                f"(this potential's crystal: {b:.3f} A); "
                 "their E_GBf is given for two bulk references: per atom (N e_atom, the paper's "
                 "'same number of atoms') and per species (ACE site energies of the crystal)."
             )

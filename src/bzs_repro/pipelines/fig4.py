@@ -84,8 +84,10 @@ def _models(cfg: dict, seed, run) -> dict:
         models[key] = atoms
         run.save_table(_df(pc.composition_report(atoms)), f"composition_{key}grains")
         _say(
-            f"[fig4] {key} grains: {len(atoms)} atoms, removed {atoms.info['polycrystal_removed_close']}"
-            f" (< {cfg['min_distance_A']} A) + {atoms.info['polycrystal_removed_balance']} (stoichiometry)"
+            f"[fig4] {key} grains: {len(atoms)} atoms, "
+            f"removed {atoms.info['polycrystal_removed_close']}"
+            f" (< {cfg['min_distance_A']} A) + "
+            f"{atoms.info['polycrystal_removed_balance']} (stoichiometry)"
         )
     return models
 
@@ -114,10 +116,12 @@ def run(run, cfg: dict) -> None:
         + ("" if variant == "full-dataset" else " (the full-dataset ACE is not available)")
     )
     engine = get_engine(run.settings.engine)
+    run.extra["engine_detail"] = engine.describe(calc)
     seed = relax_crystal(calc)
     abc = seed.cell.lengths()
     _say(
-        f"[fig4] seed crystal ({calc.bzs_label}): a,b,c = {abc[0]:.4f}, {abc[1]:.4f}, {abc[2]:.4f} A"
+        f"[fig4] seed crystal ({calc.bzs_label}): "
+        f"a,b,c = {abc[0]:.4f}, {abc[1]:.4f}, {abc[2]:.4f} A"
     )
 
     models = _models(cfg, seed, run)
@@ -154,7 +158,8 @@ def run(run, cfg: dict) -> None:
     run.record("fig4.cn_zr_mean", s8["cn_zr_mean"])
     run.record("fig4.zrs_bond_mean_A", s8["zrs_bond_mean_A"])
     _say(
-        f"[fig4] relaxed 8-grain: CN(Zr) {s8['cn_zr_mean']:.3f}, Zr-S {s8['zrs_bond_mean_A']:.4f} A (paper 5.87, 2.54)"
+        f"[fig4] relaxed 8-grain: CN(Zr) {s8['cn_zr_mean']:.3f}, "
+        f"Zr-S {s8['zrs_bond_mean_A']:.4f} A (paper 5.87, 2.54)"
     )
     if scale != "paper":
         run.note(

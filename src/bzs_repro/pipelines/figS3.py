@@ -23,7 +23,8 @@ def _phonons(run, name: str, calc, cfg: dict):
     sg = spacegroup_number(crystal, 0.1)
     if sg != 62:
         run.note(
-            f"{name}: the relaxed crystal is space group {sg}, not Pnma (62); phonons are of that structure."
+            f"{name}: the relaxed crystal is space group {sg}, not Pnma (62); "
+            "phonons are of that structure."
         )
     ph = force_constants(crystal, calc, tuple(cfg["supercell"]), float(cfg["displacement_A"]))
     bands = band_structure(ph, npoints=int(cfg["npoints"]))

@@ -132,7 +132,10 @@ def find_sigma(sigma: int, a: float, c: float, tol: float = STRAIN_TOL) -> TiltC
         s, strain = sigma_of_rotation(t.misorientation_deg, a, c, tol)
         if s == sigma:
             return TiltChoice(t.i, t.j, t.period_A, t.misorientation_deg, s, strain)
-    msg = f"no symmetric [001] tilt with Sigma{sigma} (strain tolerance {tol:g}) for a={a:.4f}, c={c:.4f}"
+    msg = (
+        f"no symmetric [001] tilt with Sigma{sigma} (strain tolerance {tol:g}) "
+        f"for a={a:.4f}, c={c:.4f}"
+    )
     raise ValueError(msg)
 
 
@@ -185,9 +188,11 @@ class Bicrystal:
         sig = f"Sigma{self.choice.sigma}, " if self.choice.sigma else ""
         return (
             f"[001] tilt {sig}u = {self.choice.i}a + {self.choice.j}c, misorientation "
-            f"{self.choice.misorientation_deg:.3f} deg (grains at +-{self.choice.misorientation_deg / 2:.3f}), "
+            f"{self.choice.misorientation_deg:.3f} deg "
+            f"(grains at +-{self.choice.misorientation_deg / 2:.3f}), "
             f"period {self.choice.period_A:.3f} A, residual strain 0, {len(self.atoms)} atoms, "
-            f"grains {self.n_cells[0]}+{self.n_cells[1]} cells, grain-2 shift {self.shift_A:.2f} A, "
+            f"grains {self.n_cells[0]}+{self.n_cells[1]} cells, "
+            f"grain-2 shift {self.shift_A:.2f} A, "
             f"gap {self.gap_A:.1f} A, removed {rem}"
         )
 
@@ -300,8 +305,8 @@ def build_bicrystal(
     cell equivalent under the 2-fold axis, whatever the grain thickness) and an extra gap
     ``gaps_A`` at each boundary: the one with fewest pairs closer than ``d_min`` (Angstrom),
     then the largest shortest distance. Remaining close pairs are removed as whole formula
-    units (Ba + Zr + 3 S nearest to the pair). same_orientation: grain 2 = grain 1 continued (a 0-degree
-    "boundary": perfect crystal, E_GBf = 0).
+    units (Ba + Zr + 3 S nearest to the pair). same_orientation: grain 2 = grain 1 continued
+    (a 0-degree "boundary": perfect crystal, E_GBf = 0).
     """
     frame = _tilt_frame(crystal)
     a, c, tz = frame.cell.lengths()
