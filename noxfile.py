@@ -90,7 +90,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def reproduce(session: nox.Session) -> None:
-    """Every target (default: smoke scale, embedded engine, data auto), then the report."""
+    """Every target (default: smoke scale, engine auto, data auto), then the report."""
     _install(session)
     args = _run_args(session.posargs)
     session.run("bzs-repro", "run", "all", *args, "--verify", env=_env())

@@ -104,7 +104,8 @@ def _protocol(name: str, cfg: dict) -> MDProtocol:
             barostat="iso",
         )
     # "seq:STAGE,STAGE,...", STAGE = ENS@T x PS (hold) or ENS@T1-T2 r RATE (ramp at RATE K/s),
-    # e.g. seq:nvt@3500x4,npt@2500x8 or seq:nvt@3500x4,nvt@3500-2000r1e14,npt@2000-300r1e14,npt@300x6
+    # e.g. seq:nvt@3500x4,npt@2500x8 or
+    # seq:nvt@3500x4,nvt@3500-2000r1e14,npt@2000-300r1e14,npt@300x6
     if name.startswith("seq:"):
         import re
 

@@ -21,20 +21,24 @@ def _cfg(scale: str) -> dict:
 def test_config_protocols_and_cost():
     smoke, paper = _cfg("smoke"), _cfg("paper")
     p = meltquench_protocol(smoke)
-    assert [s.name for s in p.stages] == ["melt", "liquid", "quench", "equilibrate"]
-    assert [s.ensemble for s in p.stages] == ["nvt", "npt", "npt", "npt"]
-    quench = p.stages[2]
-    assert quench.time_ps == pytest.approx((3000 - 300) / 1e15 * 1e12)  # 2.7 ps at 1e15 K/s
-    assert quench.temperature_at(0.5) == pytest.approx(1650.0)
+    # NPT melt at 2500 K, no stage hotter (docs/fig2-quench-rate.md), quench, equilibrate
+    assert [s.name for s in p.stages] == ["melt", "quench", "equilibrate"]
+    assert [s.ensemble for s in p.stages] == ["npt", "npt", "npt"]
+    assert max(max(s.T_start_K, s.T_final_K) for s in p.stages) == 2500.0
+    quench = p.stages[1]
+    assert quench.time_ps == pytest.approx((2500 - 300) / 1e15 * 1e12)  # 2.2 ps at 1e15 K/s
+    assert quench.temperature_at(0.5) == pytest.approx(1400.0)
     cost = cost_estimate(p, smoke["n_atoms"], 7000.0)
     assert cost["estimated_s"] < 300  # smoke: minutes on one core
     pp = meltquench_protocol(paper)
     assert paper["quench_rate_K_per_s"] == 1e13
     assert paper["n_atoms"] == 10240
-    assert pp.stages[2].time_ps == pytest.approx(270.0)
+    assert pp.stages[1].time_ps == pytest.approx(220.0)
     assert cost_estimate(pp, 10240, 7000.0)["estimated_s"] > 24 * 3600  # HPC territory
     with pytest.raises(ValueError, match="quench rate"):
         meltquench_protocol(smoke, -1.0)
+    with pytest.raises(ValueError, match="melt_ensemble"):
+        meltquench_protocol({**smoke, "melt_ensemble": "nve"})
 
 
 @pytest.mark.slow

@@ -123,3 +123,39 @@ def test_interrupted_save_leaves_the_previous_checkpoint(tmp_path):
     checkpoint.save(tmp_path, atoms, {"fingerprint": "f", "step": 6})
     assert not list(tmp_path.glob(".checkpoint.ckpt.tmp-*"))
     assert json.loads((tmp_path / "checkpoint.ckpt" / "state.json").read_text())["step"] == 6
+
+
+def test_resume_at_a_stage_boundary_is_bit_identical(tmp_path):
+    """A checkpoint exactly at the end of a stage: the next stage starts with fresh thermostat
+    and barostat chains on resume, as it does uninterrupted (NPT heat, then NPT hold)."""
+    import shutil
+
+    from ase.calculators.lj import LennardJones
+
+    from bzs_repro.engines.ase_engine import run_md
+    from bzs_repro.protocols import MDProtocol, MDStage
+
+    atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat((2, 2, 2))
+    calc = LennardJones(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
+    stages = (MDStage("heat", "npt", 0.16, 40.0, 80.0), MDStage("hold", "npt", 0.16, 80.0))
+    proto = MDProtocol(
+        stages,
+        dt_fs=4.0,
+        tdamp_fs=100.0,
+        pdamp_fs=500.0,
+        seed=3,
+        thermo_every=10,
+        checkpoint_every=40,
+        initial_T_K=40.0,
+        barostat="iso",
+    )
+    ref = run_md(atoms, calc, proto, progress=False)
+    wd = tmp_path / "wd"
+    run_md(atoms, calc, proto, workdir=wd, progress=False)
+    shutil.rmtree(wd / "checkpoint.ckpt")  # back to the checkpoint at step 40 = end of "heat"
+    (wd / "checkpoint.ckpt.prev").rename(wd / "checkpoint.ckpt")
+    assert json.loads((wd / "checkpoint.ckpt" / "state.json").read_text())["step"] == 40
+    again = run_md(atoms, calc, proto, workdir=wd, progress=False)
+    assert again.resumed_from_step == 40
+    assert np.array_equal(again.atoms.positions, ref.atoms.positions)
+    assert np.array_equal(again.atoms.cell.array, ref.atoms.cell.array)

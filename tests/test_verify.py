@@ -451,3 +451,22 @@ def test_runs_table_says_resumed_only_for_resumed_runs(tmp_path):
     }
     assert runs["fig2"].rstrip(" |").endswith("| ok")
     assert runs["fig4"].rstrip(" |").endswith("ok (resumed)")
+
+
+def test_report_says_when_no_recorded_row_applies_to_the_engine(tmp_path):
+    """Recorded rows of another engine are N/A, and the report says the target went unchecked."""
+    exp = exp_file(
+        tmp_path,
+        row("fig2.cn_zr_mean:recorded-smoke-paper", kind="recorded", extra='engines = ["ase"]'),
+    )
+    out = tmp_path / "r"
+    write_run(out, "fig2", {"fig2.cn_zr_mean": 5.9}, engine="lammps")
+    rows, _ = verify(out, exp)
+    assert rows[0].status == "N/A"
+    assert "recorded with engine ase" in rows[0].detail
+    md = (out / "report.md").read_text()
+    assert "fig2: **no recorded row applies to this run's engine** (recorded for ase)" in md
+    write_run(out, "fig2", {"fig2.cn_zr_mean": 5.9}, engine="ase")
+    rows, _ = verify(out, exp)
+    assert rows[0].status == "PASS"
+    assert "no recorded row applies" not in (out / "report.md").read_text()

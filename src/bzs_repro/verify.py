@@ -330,6 +330,22 @@ def exit_status(results: Path, rows: list[Row]) -> tuple[int, list[str]]:
     return (EXIT_INCOMPLETE, incomplete) if incomplete else (EXIT_OK, [])
 
 
+def unchecked_by_engine(rows: list[Row]) -> dict[str, list[str]]:
+    """Targets whose recorded rows for their data mode and scale all belong to other engines:
+    {target: the engines they were recorded with}."""
+    by_target: dict[str, list[Row]] = {}
+    for r in rows:
+        if r.exp.kind == "recorded" and r.data in r.exp.data and r.scale in r.exp.scales:
+            by_target.setdefault(r.exp.target, []).append(r)
+    out = {}
+    for target, rs in by_target.items():
+        if rs and all(
+            r.status == "N/A" and r.detail.startswith("recorded with engine") for r in rs
+        ):
+            out[target] = sorted({e for r in rs for e in r.exp.engines})
+    return out
+
+
 def headline(rows: list[Row]) -> str:
     """How many of the paper's printed numbers were compared at their own scale, and how many
     are still owed (and why)."""
@@ -403,6 +419,12 @@ def write_markdown(results: Path, rows: list[Row], status: int, reasons: list[st
         lines.append(
             f"| {r['target']} | {r['scale']} | {r['data']} | {eng} | "
             f"{r['wall_time_s']} | {status_txt} |"
+        )
+    for target, engines in unchecked_by_engine(rows).items():
+        lines.append(
+            f"\n- {target}: **no recorded row applies to this run's engine** (recorded for "
+            f"{'/'.join(engines)}): its own numbers are not regression-checked; rerun with "
+            f"`--engine {engines[0]}` or record this engine's values (`bzs-repro record`)"
         )
     for r in runs:
         if r["data_reason"] not in ("-", ""):

@@ -10,10 +10,11 @@ from bzs_repro.protocols import MDProtocol, MDStage, quench_time_ps
 def meltquench_protocol(
     cfg: dict, quench_rate_K_per_s: float | None = None, seed: int | None = None
 ) -> MDProtocol:
-    """Stages: melt (NVT at ``T_melt_K`` and the start's density), liquid (NPT at
-    ``T_liquid_K``), linear quench (NPT) to ``T_final_K`` at ``quench_rate_K_per_s``,
-    equilibration (NPT at ``T_final_K``); all NPT at ``pressure_GPa`` with the barostat
-    ``barostat`` ('iso': volume only, as a liquid needs; see MDProtocol)."""
+    """Stages: melt (``melt_ensemble``, default NVT at the start's density, at ``T_melt_K``),
+    optional liquid (NPT at ``T_liquid_K``, if ``liquid_ps`` > 0), linear quench (NPT) from
+    ``T_liquid_K`` to ``T_final_K`` at ``quench_rate_K_per_s``, equilibration (NPT at
+    ``T_final_K``); all NPT at ``pressure_GPa`` with the barostat ``barostat`` ('iso': volume
+    only, as a liquid needs; see MDProtocol)."""
     rate = float(quench_rate_K_per_s or cfg["quench_rate_K_per_s"])
     if rate <= 0:
         msg = f"quench rate must be > 0 K/s (got {rate})"
@@ -22,7 +23,19 @@ def meltquench_protocol(
     t_liq, t_fin = float(cfg["T_liquid_K"]), float(cfg["T_final_K"])
     stages = []
     if cfg.get("melt_ps", 0) > 0:
-        stages.append(MDStage("melt", "nvt", float(cfg["melt_ps"]), float(cfg["T_melt_K"])))
+        ens = cfg.get("melt_ensemble", "nvt")
+        if ens not in ("nvt", "npt"):
+            msg = f"melt_ensemble must be 'nvt' or 'npt', not {ens!r}"
+            raise ValueError(msg)
+        stages.append(
+            MDStage(
+                "melt",
+                ens,
+                float(cfg["melt_ps"]),
+                float(cfg["T_melt_K"]),
+                pressure_GPa=p if ens == "npt" else 0.0,
+            )
+        )
     if cfg.get("liquid_ps", 0) > 0:
         stages.append(MDStage("liquid", "npt", float(cfg["liquid_ps"]), t_liq, pressure_GPa=p))
     stages += [

@@ -39,6 +39,13 @@ class SimulationFailed(RuntimeError):
 BLOWUP_FACTOR = 3.0  # a thermo row hotter than 3 x target + 500 K is a blow-up, not a fluctuation
 
 
+def reference_temperature(protocol: MDProtocol, stage: MDStage, target_K: float) -> float:
+    """The temperature a thermo row is judged against: the thermostat's target, or the initial
+    velocities' temperature during the first stage (they may start hotter than its target)."""
+    first = stage is protocol.stages[0] or stage == protocol.stages[0]
+    return max(target_K, (protocol.initial_T_K or 0.0) if first else 0.0)
+
+
 def check_temperature(T_K: float, target_K: float, where: str = "") -> None:
     """Raise SimulationFailed when the temperature runs away from the thermostat's target:
     beside the paper's criterion, which a collapse between two checks can pass (seen: 3000 K
@@ -262,7 +269,8 @@ def run_md(
         atoms, state, dyn_state = loaded
         start_step, wall0 = int(state["step"]), float(state.get("wall_s", 0.0))
         thermo = state["thermo"]
-        rng.bit_generator.state = state["rng"]  # the generator continues, it is not reseeded
+        if state.get("rng") is not None:  # the generator continues, it is not reseeded
+            rng.bit_generator.state = state["rng"]  # (a LAMMPS engine checkpoint has none)
         checkpoint.trim_trajectory(Path(workdir), state.get("trajectory_bytes"))
         log.info("%s: resuming from step %d (checkpoint in %s)", label, start_step, workdir)
     else:
@@ -284,14 +292,21 @@ def run_md(
         # built as at the stage's start (the barostat mass depends on it), then brought to
         # the checkpoint's state: a resumed run continues the same trajectory
         dyn = _integrator(atoms, stage, protocol, stage.temperature_at(0.0))
-        _set_state(dyn, dyn_state)
+        if done_in_stage > 0:  # a checkpoint at a stage's end: the next stage starts fresh
+            _set_state(dyn, dyn_state)
         dyn_state = {}
         while done_in_stage < n_stage:
             chunk = min(protocol.thermo_every, n_stage - done_in_stage)
             if stage.T_final_K != stage.T_start_K:  # a ramp: target at the chunk's midpoint
                 T_mid = stage.temperature_at((done_in_stage + chunk / 2) / n_stage)
                 dyn = _retarget(dyn, atoms, stage, protocol, T_mid)
-            dyn.run(chunk)
+            try:
+                dyn.run(chunk)
+            except ValueError as err:  # pyace: "Encountered very small distance" = collapse
+                if "small distance" not in str(err):
+                    raise
+                msg = f"{label} step {step + done_in_stage}+: {err} (two atoms collapsed)"
+                raise SimulationFailed(msg) from err
             done_in_stage += chunk
             gstep = step + done_in_stage
             check_sane(atoms, n0, protocol.failure_min_distance_A, where=f"{label} step {gstep}")
@@ -300,7 +315,7 @@ def run_md(
             )
             check_temperature(
                 row["T_K"],
-                max(row["T_target_K"], protocol.initial_T_K or 0.0),
+                reference_temperature(protocol, stage, row["T_target_K"]),
                 where=f"{label} step {gstep}",
             )
             thermo.append(row)

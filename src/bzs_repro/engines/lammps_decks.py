@@ -193,8 +193,9 @@ def barostat_keyword(protocol: MDProtocol, triclinic: bool = False) -> str:
 
 def stage_fix_line(stage: MDStage, protocol: MDProtocol, triclinic: bool = False) -> str:
     """The integrator fix of one stage: Nose-Hoover ``nvt``/``npt`` (LAMMPS' standard, the
-    paper's engine; the ASE engine uses Langevin) or ``nve``. Ramps T_start -> T_end over
-    the stage when the stage's runs carry ``start``/``stop`` (see :func:`run_line`)."""
+    paper's engine; the ASE engine integrates the same equations) or ``nve``. Ramps
+    T_start -> T_end over the stage when the stage's runs carry ``start``/``stop`` (see
+    :func:`run_line`)."""
     tdamp = protocol.tdamp_fs / 1000.0  # ps
     pdamp = protocol.pdamp_fs / 1000.0
     t0, t1 = stage.T_start_K, stage.T_final_K

@@ -18,7 +18,8 @@ writes to ``workdir`` (``in.md.lammps`` / ``in.relax.lammps`` + ``start.data``) 
 
 Thermostat/barostat: Nose-Hoover ``fix nvt``/``fix npt`` with ``MDProtocol.barostat``
 (``iso``/``aniso``/``tri``; LAMMPS' standard, the paper does not name its thermostat); the
-ASE engine uses Langevin, so trajectories differ statistically, not in the ensemble.
+ASE engine integrates the same equations (ASE's Nose-Hoover chain and MTK classes), so the
+two engines agree statistically (trajectories differ: two codes, two splittings).
 Minimisation: ``box/relax`` per ``Relax.cell``; FIRE with ASE's FIRE parameters, so that
 truncated relaxations get at least as far as the ASE engine's. Checkpoints use the ASE engine's
 format (extxyz + JSON), so a run can resume in either engine; Nose-Hoover chain variables
@@ -60,6 +61,7 @@ from bzs_repro.engines.ase_engine import (
     check_sane,
     check_temperature,
     initial_velocities,
+    reference_temperature,
 )
 from bzs_repro.potential import MASSES, SPECIES, yace_file
 from bzs_repro.protocols import MDProtocol, Relax
@@ -93,15 +95,21 @@ WORKER_ENV = "BZS_REPRO_MPI_WORKER"  # set by the launcher in the ranks it start
 
 def _mpi_rank() -> int:
     """This process's MPI rank as the launcher states it (MPICH/Hydra, Open MPI, PMIx, Slurm)."""
-    for var in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID"):
+    for var in _RANK_VARS:
         if os.environ.get(var, "").isdigit():
             return int(os.environ[var])
+    if os.environ.get(WORKER_ENV):  # every rank would think it is rank 0 and write
+        msg = f"an MPI worker without a rank variable ({', '.join(_RANK_VARS)}): unknown launcher"
+        raise LammpsUnavailable(msg)
     return 0
 
 
 def _writer() -> bool:
     """Whether this process writes files (rank 0 of an MPI worker group, or not under MPI)."""
     return not os.environ.get(WORKER_ENV) or _mpi_rank() == 0
+
+
+_RANK_VARS = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID")
 
 
 def mpi_ranks() -> int:
@@ -684,7 +692,7 @@ def run_md(
                     )
                     check_temperature(
                         row["T_K"],
-                        max(row["T_target_K"], protocol.initial_T_K or 0.0),
+                        reference_temperature(protocol, stage, row["T_target_K"]),
                         where=f"{label} step {gstep}",
                     )
                     thermo.append(row)

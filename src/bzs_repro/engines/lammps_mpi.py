@@ -45,7 +45,13 @@ def _launcher(ranks: int) -> list[str]:
         from bzs_repro.engines.lammps_engine import LammpsUnavailable
 
         raise LammpsUnavailable(msg)
-    return [*cmd, "-n", str(ranks)] if cmd[0] in ("mpiexec", "mpirun") else cmd
+    if Path(cmd[0]).name not in ("mpiexec", "mpirun", "srun"):
+        msg = (
+            f"{MPIEXEC_ENV}={raw!r}: the launcher must be mpiexec, mpirun or srun (it gets "
+            f"'-n {ranks}')"
+        )
+        raise ValueError(msg)
+    return [*cmd, "-n", str(ranks)]
 
 
 def run_md(

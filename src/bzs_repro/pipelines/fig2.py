@@ -80,8 +80,14 @@ def run_meltquench(run, cfg: dict, calc, engine, start: str, rate: float, crysta
         # cells (37 GPa, 13 000 K after 50 steps if melted as it is)
         from bzs_repro.protocols import Relax
 
+        pre = calc
+        if cfg.get("prerelax_potential", cfg.get("potential")) != cfg.get("potential"):
+            from bzs_repro.potential import calculator
+
+            pre = calculator(cfg["prerelax_potential"], run.settings.data)
+            run.add_input("prerelax potential", pre.bzs_potential_path)
         atoms = engine.relax(
-            atoms, calc, Relax(fmax=0.5, max_steps=int(cfg.get("random_prerelax_steps", 300)))
+            atoms, pre, Relax(fmax=0.5, max_steps=int(cfg.get("random_prerelax_steps", 300)))
         ).atoms
     protocol = meltquench_protocol(cfg, rate)
     # the checkpoint fingerprint covers the protocol only: the start is part of the folder name
@@ -89,10 +95,32 @@ def run_meltquench(run, cfg: dict, calc, engine, start: str, rate: float, crysta
     tag = f"meltquench-{n}-{start}-{box}-{rate:.0e}-{cfg.get('barostat', 'iso')}".replace("+", "")
     if start == "melted-crystal" and expand:
         tag += f"-expand{expand:g}"
+    # what else makes the start (the fingerprint covers the MD protocol only)
+    import hashlib
+    import json
+
+    from bzs_repro.structures.amorphous import RANDOM_MIN_DISTANCE_A
+
+    made = {
+        k: cfg.get(k)
+        for k in (
+            "prerelax_potential",
+            "random_prerelax_steps",
+            "start_density_g_cm3",
+            "crystal_reps",
+            "seed",
+        )
+    }
+    if start == "random":
+        made["min_distance"] = sorted(
+            (f"{a}-{b}", d) for (a, b), d in RANDOM_MIN_DISTANCE_A.items()
+        )
+    tag += "-" + hashlib.sha256(json.dumps(made, sort_keys=True).encode()).hexdigest()[:8]
     cost = cost_estimate(protocol, n, _throughput(engine, atoms, calc, cfg))
     _say(
         f"[fig2] melt-quench {start}, {rate:.0e} K/s, {n} atoms: {cost['steps']} steps x {n} atoms "
-        f"/ {cost['atom_steps_per_s']:.0f} atom-steps/s = about {format_duration(cost['estimated_s'])} "
+        f"/ {cost['atom_steps_per_s']:.0f} atom-steps/s = about "
+        f"{format_duration(cost['estimated_s'])} "
         f"(checkpoints in {run.work_dir / tag})"
     )
     res = engine.run_md(
@@ -111,7 +139,8 @@ def run_meltquench(run, cfg: dict, calc, engine, start: str, rate: float, crysta
 
 
 def crystal_at_temperature(cfg: dict, calc, engine, crystal, run):
-    """(mean density, last frame) of the crystal. Mean density (g/cm3) of the crystal supercell in NPT at ``crystal_npt_T_K`` over the
+    """(mean density, last frame) of the crystal. Mean density (g/cm3) of the crystal supercell
+    in NPT at ``crystal_npt_T_K`` over the
     second half of ``crystal_npt_ps`` (the crystal side of the paper's 92.5 % at 300 K)."""
     reps = tuple(cfg["crystal_reps"])
     atoms = crystal_supercell(reps, crystal)
@@ -169,6 +198,15 @@ def _summary_row(label: str, s: dict, crystal_rho: float, extra: dict | None = N
     return row
 
 
+def _energy_gap(atoms, data: str) -> float:
+    """E(low-energy ACE) - E(full-dataset ACE) of ``atoms`` in data mode ``data``, eV/atom."""
+    from bzs_repro.potential import calculator
+
+    a, b = atoms.copy(), atoms.copy()
+    a.calc, b.calc = calculator("low-energy", data), calculator("full-dataset", data)
+    return float((a.get_potential_energy() - b.get_potential_energy()) / len(atoms))
+
+
 def run(run, cfg: dict) -> None:
     import pandas as pd
 
@@ -194,7 +232,8 @@ def run(run, cfg: dict) -> None:
     if abs(rho_x - PAPER["density_g_cm3"] / PAPER["density_ratio"]) > 0.05:
         run.note(
             f"Crystal density with this potential is {rho_x:.3f} g/cm3 at 0 K, while the paper's "
-            f"3.94 g/cm3 / 92.5 % implies {PAPER['density_g_cm3'] / PAPER['density_ratio']:.2f} g/cm3."
+            f"3.94 g/cm3 / 92.5 % implies "
+            f"{PAPER['density_g_cm3'] / PAPER['density_ratio']:.2f} g/cm3."
         )
     rho_x300, xtal_300 = None, None
     if cfg.get("crystal_npt_ps", 0) > 0:
@@ -232,6 +271,21 @@ def run(run, cfg: dict) -> None:
             "Melt-quench NPT stages use an isotropic barostat (volume only, box shape kept); the "
             "paper does not say which it used."
         )
+    hottest = max(max(st.T_start_K, st.T_final_K) for st in meltquench_protocol(cfg).stages)
+    run.note(
+        "Melt-quench protocol, the choices the paper leaves open (reproduce/fig2/config.toml, "
+        "docs/fig2-quench-rate.md): "
+        + ", ".join(
+            f"{st.name} {st.ensemble.upper()} {st.T_start_K:g}"
+            + (f"->{st.T_final_K:g}" if st.T_final_K != st.T_start_K else "")
+            + f" K {st.time_ps:g} ps"
+            for st in meltquench_protocol(cfg).stages
+        )
+        + f"; {cfg['dt_fs']:g} fs, Nose-Hoover chains (tdamp {cfg['tdamp_fs']:g} fs), MTK "
+        f"barostat (pdamp {cfg['pdamp_fs']:g} fs) at {cfg.get('pressure_GPa', 0.0):g} GPa. No "
+        f"stage is hotter than {hottest:g} K: with this potential the 0 GPa liquid decomposes "
+        "above ~2500-3000 K (S-S bonds), which the quench would freeze in."
+    )
     am = main["atoms"]
     am.calc = None
     run.save_structure(am, "amorphous_quenched")
@@ -261,7 +315,8 @@ def run(run, cfg: dict) -> None:
         run.record(f"{T}.density_ratio", rho_am / rho_x300)
         run.note(
             f"Density ratio {rho_am / rho_x300:.3f}: the amorphous model's density averaged over "
-            f"the last {win:g} ps of its {cfg['T_final_K']:g} K equilibration ({n_rows} thermo rows) "
+            f"the last {win:g} ps of its {cfg['T_final_K']:g} K equilibration "
+            f"({n_rows} thermo rows) "
             f"over the crystal's averaged over the last {win:g} ps of its NPT at "
             f"{cfg.get('crystal_npt_T_K', 300):g} K."
         )
@@ -288,6 +343,10 @@ def run(run, cfg: dict) -> None:
         run.record(f"{T}.cn_zr_fraction_{k}", s["cn_zr_fractions"].get(k, 0.0))
     run.record(f"{T}.crystal_ss_close_per_S", cs["ss_close_per_S"])
     run.record(f"{T}.crystal_ss_bonded_fraction", cs["ss_bonded_fraction"])
+    # the two ACE versions on the quenched model: they agree where both were trained (glass,
+    # crystal: < 0.01 eV/atom) and part where the low-energy one extrapolates (S-S bonded,
+    # decomposed structures: 1.6 eV/atom), a check beside the S-S fraction
+    run.record(f"{T}.ace_versions_energy_difference_eV_atom", _energy_gap(am, data))
     # g(r) is an ensemble average: snapshots from NVT at T_final after the quench
     n_fr, every = int(cfg.get("gr_frames", 10)), int(cfg.get("gr_frame_every", 50))
     frames = sample_frames(
@@ -310,7 +369,8 @@ def run(run, cfg: dict) -> None:
     run.note(
         f"Melt-quench at {scale} scale: {len(am)} atoms from a {main['start']} start, quenched at "
         f"{main['rate']:.0e} K/s (paper: 10 240 atoms, 1e13 K/s); density {rho_am:.3f} g/cm3 "
-        f"(time average) = {rho_am / (rho_x300 or rho_x):.3f} of the {'300' if rho_x300 else '0'} K crystal, CN(Zr) {s['cn_zr_mean']:.2f}, "
+        f"(time average) = {rho_am / (rho_x300 or rho_x):.3f} of the "
+        f"{'300' if rho_x300 else '0'} K crystal, CN(Zr) {s['cn_zr_mean']:.2f}, "
         f"Zr-S {s['zrs_bond_mean_A']:.3f} A (paper: 3.94, 92.5 %, 5.9, 2.575 A)."
     )
 
@@ -360,6 +420,10 @@ def run(run, cfg: dict) -> None:
         else:
             run.add_input("amorphous-model", path)
             authors = structure_summary(read_authors_model(path))
+            run.record(
+                f"{T}.authors_model.ace_versions_energy_difference_eV_atom",
+                _energy_gap(read_authors_model(path), data),
+            )
             am_ref = read_authors_model(path)
             for key in (
                 "density_g_cm3",
@@ -381,11 +445,15 @@ def run(run, cfg: dict) -> None:
             )
             run.record(f"{T}.authors_model.gr_long_range_deviation", long_range_deviation(am_ref))
             run.note(
-                f"The authors' published amorphous model (amorphous-struct/amorphous-structure.xyz, "
+                "The authors' published amorphous model "
+                f"(amorphous-struct/amorphous-structure.xyz, "
                 f"{authors['n_atoms']} atoms) does NOT match the paper's text: density "
-                f"{authors['density_g_cm3']:.3f} g/cm3 (paper 3.94), CN(Zr) {authors['cn_zr_mean']:.2f} "
-                f"(paper 5.9), Zr-S {authors['zrs_bond_mean_A']:.3f} A (paper 2.575), ratio to the 0 K "
-                f"crystal {authors['density_g_cm3'] / rho_x:.3f} (paper 0.925). Its box has the aspect "
+                f"{authors['density_g_cm3']:.3f} g/cm3 (paper 3.94), "
+                f"CN(Zr) {authors['cn_zr_mean']:.2f} "
+                f"(paper 5.9), Zr-S {authors['zrs_bond_mean_A']:.3f} A (paper 2.575), "
+                "ratio to the 0 K "
+                f"crystal {authors['density_g_cm3'] / rho_x:.3f} (paper 0.925). "
+                "Its box has the aspect "
                 f"ratio of an 8x8x8 Pnma supercell, i.e. a melted-crystal start."
             )
             lab = "authors' model (10 240 at.)"
@@ -398,7 +466,8 @@ def run(run, cfg: dict) -> None:
     panels["caption"] = (
         f"This run ({scale} scale, {data} data): {len(am)} atoms,\n"
         f"{main['start']} start, {main['rate']:.0e} K/s: {s['density_g_cm3']:.3f} g/cm³\n"
-        f"({100 * s['density_g_cm3'] / rho_x:.1f} % of the 0 K crystal), CN(Zr) {s['cn_zr_mean']:.2f},\n"
+        f"({100 * s['density_g_cm3'] / rho_x:.1f} % of the 0 K crystal), "
+        f"CN(Zr) {s['cn_zr_mean']:.2f},\n"
         f"Zr-S {s['zrs_bond_mean_A']:.3f} Å, CN(Ba) {s['cn_ba_mean']:.2f}.\n"
         "Paper (10 240 atoms, 1e13 K/s): 3.94 g/cm³\n(92.5 %), CN(Zr) 5.9, Zr-S 2.575 Å."
     )
@@ -454,7 +523,8 @@ def run(run, cfg: dict) -> None:
     run.save_table(pd.DataFrame(rows4), "table_S4_starting_configurations")
     rows5 = [
         {
-            "source": f"this work ({scale} scale, {len(am)} atoms, {main['rate']:.0e} K/s, {data} data)",
+            "source": f"this work ({scale} scale, {len(am)} atoms, "
+            f"{main['rate']:.0e} K/s, {data} data)",
             "ZrS_mean_A": round(s["zrs_bond_mean_A"], 3),
             "CN_Zr": round(s["cn_zr_mean"], 2),
         },
