@@ -15,7 +15,10 @@ differs between CPUs and thread counts; their ``bound`` rows guard them). ``bzs-
 data/recorded/smoke_seeds.csv`` rewrites the rows from the table alone (after a rule change);
 given with results folders, their (mode, scale, engine, target) groups replace the table's.
 Rows are per engine (``engines = [...]``): the engines integrate the same equations, but a
-truncated smoke-scale relaxation or a chaotic MD trajectory is engine-specific.
+truncated smoke-scale relaxation or a chaotic MD trajectory is engine-specific. On another
+platform (other CPU family or wheels) the MD diverges and an MD-derived number is a new sample
+of the seeds' distribution: 4 sigma of three seeds admits it ~93 % of the time (Student t, 2
+degrees of freedom), so more seeds make the rows robust there.
 """
 
 from __future__ import annotations
