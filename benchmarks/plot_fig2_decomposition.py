@@ -50,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         ax.grid(alpha=0.3)
     axes[0].axhline(4.36, color="k", ls=":", lw=0.8)
     axes[0].text(0.2, 4.38, "crystal, 300 K", fontsize=8)
-    axes[2].axhline(0.02, color="r", ls=":", lw=0.8)
-    axes[2].text(0.2, 0.03, "bound of fig2.ss_bonded_fraction (2 %)", fontsize=8, color="r")
+    axes[2].axhline(0.05, color="r", ls=":", lw=0.8)
+    axes[2].text(0.2, 0.06, "bound of fig2.ss_bonded_fraction (5 %)", fontsize=8, color="r")
     axes[-1].set_xlabel("time (ps)")
     axes[0].legend(fontsize=6, loc="upper right")
     fig.suptitle(
