@@ -136,3 +136,26 @@ def test_ordering_disagreements():
     od = ordering_disagreements(["a", "b", "c"], [0.1, 0.2, 0.3], [0.1, 0.35, 0.3])
     assert od["rank_differs"] == ["b", "c"]
     assert od["concordant_pair_fraction"] == pytest.approx(2 / 3)
+
+
+def test_csl_table_follows_pymatgen_and_has_no_spurious_coincidences():
+    """pymatgen's GrainBoundaryGenerator is the oracle: on the exactly rational lattice
+    (a/c)^2 = 25/24 the numeric coincidence check (tolerance 1e-9) confirms each Sigma <= 50 it
+    enumerates about [010] (25, 31, 35, 49) and the table holds exactly those; on the paper ACE's
+    lattice the table holds the paper's Sigma25/31/35 and none of the near-coincidences a
+    numeric search at 0.5 % accepts (a "Sigma1" at 88.8 degrees, Sigma5 at 142 degrees)."""
+    import math
+
+    from pymatgen.core.interface import GrainBoundaryGenerator
+
+    a, c = 5.0, math.sqrt(24.0)
+    oracle = GrainBoundaryGenerator.enum_sigma_ort(50, (0, 1, 0), (24, 1, 25))
+    table = gb.csl_table(a, c, 50, tol=1e-9)
+    assert sorted(oracle) == [t.sigma for t in table] == [25, 31, 35, 49]
+    for t in table:
+        assert min(abs(t.misorientation_deg - th) for th in oracle[t.sigma]) < 1e-6
+        assert gb.sigma_of_rotation(t.misorientation_deg, a, c, 1e-9, nmax=30)[0] == t.sigma
+    real = gb.csl_table(A, C, 50)
+    assert [t.sigma for t in real] == [25, 31, 35]
+    assert gb.sigma_of_rotation(88.82, A, C)[0] == 1  # what a numeric search alone reports
+    assert gb.sigma_of_rotation(142.42, A, C)[0] == 5

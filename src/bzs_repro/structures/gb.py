@@ -16,9 +16,10 @@ see the fig3 notes), so the misorientation of a "9.5 degree" boundary is 19 degr
 
 CSL boundaries: the a-c lattice is rectangular with (a/c)^2 = 1.042 (paper ACE), close
 to 25/24, where King & Singh's orthorhombic CSL theory gives e.g. Sigma31 for u = 2a + c.
-:func:`sigma_of_rotation` finds Sigma numerically: the coincident vectors of lattice and
-rotated lattice within a strain tolerance (``STRAIN_TOL``), Sigma = area of their cell
-over the area a c of the lattice cell.
+The CSL set comes from pymatgen (GrainBoundaryGenerator.enum_sigma_ort on the nearest
+rational lattice, :func:`csl_table`); :func:`sigma_of_rotation` checks each one numerically on
+the real lattice: the coincident vectors of lattice and rotated lattice within a strain
+tolerance (``STRAIN_TOL``), Sigma = area of their cell over the area a c of the lattice cell.
 
 Units: Angstrom, degrees.
 """
@@ -29,6 +30,7 @@ import logging
 import math
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -127,11 +129,10 @@ def tilt_choices(a: float, c: float, nmax: int = 60, lmax: float = 600.0) -> lis
 
 
 def find_sigma(sigma: int, a: float, c: float, tol: float = STRAIN_TOL) -> TiltChoice:
-    """The shortest-period symmetric tilt whose numeric Sigma equals ``sigma``."""
-    for t in tilt_choices(a, c, nmax=12, lmax=120.0):
-        s, strain = sigma_of_rotation(t.misorientation_deg, a, c, tol)
-        if s == sigma:
-            return TiltChoice(t.i, t.j, t.period_A, t.misorientation_deg, s, strain)
+    """The shortest-period symmetric tilt of CSL ``sigma`` (see :func:`csl_table`)."""
+    for t in csl_table(a, c, sigma_max=max(int(sigma), 1), tol=tol):
+        if t.sigma == sigma:
+            return t
     msg = (
         f"no symmetric [001] tilt with Sigma{sigma} (strain tolerance {tol:g}) "
         f"for a={a:.4f}, c={c:.4f}"
@@ -139,14 +140,48 @@ def find_sigma(sigma: int, a: float, c: float, tol: float = STRAIN_TOL) -> TiltC
     raise ValueError(msg)
 
 
+CSL_MAX_DENOMINATOR = 30  # (a/c)^2 = 1.0419 of the paper's ACE -> 25/24 (King & Singh)
+
+
 def csl_table(a: float, c: float, sigma_max: int = 50, tol: float = STRAIN_TOL) -> list[TiltChoice]:
-    """Every symmetric tilt with a numeric Sigma <= sigma_max (shortest period per Sigma)."""
+    """Every symmetric [001] tilt with a CSL Sigma <= ``sigma_max``, shortest period per Sigma.
+
+    The CSL is that of the nearest rational lattice, (a/c)^2 ~ p/q (denominator <=
+    CSL_MAX_DENOMINATOR), enumerated by pymatgen's GrainBoundaryGenerator.enum_sigma_ort (the
+    field's library, King & Singh's orthorhombic theory); each of its misorientations is
+    matched to a tilt u = i a + j c of the real lattice, whose coincidence mismatch
+    (:func:`sigma_of_rotation`) must stay within ``tol``. A numeric search alone also accepts
+    near-coincidences that belong to no CSL of the lattice (a "Sigma1" at 88.8 degrees, which
+    is Sigma49; Sigma5, 13, 16, ...), so it only measures the strain here."""
+    return list(_csl_table(float(a), float(c), int(sigma_max), float(tol)))
+
+
+@lru_cache(maxsize=32)
+def _csl_table(a: float, c: float, sigma_max: int, tol: float) -> tuple[TiltChoice, ...]:
+    from fractions import Fraction
+
+    from pymatgen.core.interface import GrainBoundaryGenerator
+
+    ratio = Fraction((a / c) ** 2).limit_denominator(CSL_MAX_DENOMINATOR)
+    sigmas = GrainBoundaryGenerator.enum_sigma_ort(
+        int(sigma_max), (0, 1, 0), (ratio.denominator, 1, ratio.numerator)
+    )
+    tilts = tilt_choices(a, c, nmax=30, lmax=300.0)
     best: dict[int, TiltChoice] = {}
-    for t in tilt_choices(a, c, nmax=12, lmax=120.0):
-        s, strain = sigma_of_rotation(t.misorientation_deg, a, c, tol)
-        if s is not None and s <= sigma_max and s not in best:
-            best[s] = TiltChoice(t.i, t.j, t.period_A, t.misorientation_deg, s, strain)
-    return [best[k] for k in sorted(best)]
+    for sigma in sorted(sigmas):
+        for theta in sigmas[sigma]:
+            for t in tilts:  # by period: the first match is the shortest
+                if abs(t.misorientation_deg - theta) > 0.05:
+                    continue
+                s_num, strain = sigma_of_rotation(t.misorientation_deg, a, c, tol)
+                if s_num is None:  # a large Sigma: coincident vectors beyond the default range
+                    s_num, strain = sigma_of_rotation(t.misorientation_deg, a, c, tol, nmax=30)
+                if s_num == sigma and strain <= tol:
+                    cand = TiltChoice(t.i, t.j, t.period_A, t.misorientation_deg, sigma, strain)
+                    if sigma not in best or cand.period_A < best[sigma].period_A:
+                        best[sigma] = cand
+                break
+    return tuple(best[k] for k in sorted(best))
 
 
 def low_angle(angle_deg: float, a: float, c: float, angle_tol_deg: float = 0.25) -> TiltChoice:
