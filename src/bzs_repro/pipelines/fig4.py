@@ -284,6 +284,15 @@ def _scattering(run, cfg, relaxed):
 
     q = sc.q_grid(float(cfg["xrd_qmin"]), float(cfg["xrd_qmax"]), float(cfg["xrd_qstep"]))
     r = np.arange(sc.DEFAULTS["rmin"], sc.DEFAULTS["rmax"], sc.DEFAULTS["rstep"])
+    default_step = float(sc.q_grid(0.0, 1.0)[1])  # DebyeCalculator's pi / (rmax + rstep)
+    run.note(
+        f"Scattering parameters: XRD on the paper's Q range {cfg['xrd_qmin']}-{cfg['xrd_qmax']} "
+        f"1/A with a step of {cfg['xrd_qstep']} 1/A: this project's choice (DebyeCalculator's "
+        f"default step pi/(rmax+rstep) = {default_step:.3f} 1/A would give "
+        f"{len(sc.q_grid(float(cfg['xrd_qmin']), float(cfg['xrd_qmax'])))} points on that range, "
+        "too few for the peak widths of 20 nm grains); G(r) with DebyeCalculator's defaults "
+        f"(r {sc.DEFAULTS['rmin']}-{sc.DEFAULTS['rmax']} A, step {sc.DEFAULTS['rstep']} A)."
+    )
     grid = cfg.get("debye_grid_A", "auto")
     sc.fast_patterns(sc.cluster(relaxed["single"][:40]), q=q[:8], r=r[:8])  # JIT warm-up
     pats, timings = {}, {}
