@@ -51,19 +51,24 @@ BASE = {  # the issue's run: fig2 smoke settings changed to 640 atoms, 1e14 K/s
 }
 
 
-def _hot(cfg: dict, ensemble: str, T: float, ps: float) -> MDProtocol:
-    st = (MDStage("hold", ensemble, ps, T, pressure_GPa=0.0),)
+def _md(cfg: dict, stages: tuple[MDStage, ...]) -> MDProtocol:
+    """The study's protocol: ``stages`` with fig2's dt and damping, velocities at the first
+    stage's temperature, iso barostat."""
     return MDProtocol(
-        st,
+        stages,
         dt_fs=cfg["dt_fs"],
         tdamp_fs=cfg["tdamp_fs"],
         pdamp_fs=cfg["pdamp_fs"],
         seed=cfg["seed"],
         thermo_every=50,
         checkpoint_every=500,
-        initial_T_K=T,
+        initial_T_K=stages[0].T_start_K,
         barostat="iso",
     )
+
+
+def _hot(cfg: dict, ensemble: str, T: float, ps: float) -> MDProtocol:
+    return _md(cfg, (MDStage("hold", ensemble, ps, T, pressure_GPa=0.0),))
 
 
 VARIANTS = {
@@ -92,17 +97,7 @@ def _protocol(name: str, cfg: dict) -> MDProtocol:
             MDStage("quench", "npt", quench_time_ps(t_liq, 300.0, rate), t_liq, 300.0),
             MDStage("equilibrate", "npt", cfg["equil_ps"], 300.0),
         )
-        return MDProtocol(
-            st,
-            dt_fs=cfg["dt_fs"],
-            tdamp_fs=cfg["tdamp_fs"],
-            pdamp_fs=cfg["pdamp_fs"],
-            seed=cfg["seed"],
-            thermo_every=50,
-            checkpoint_every=500,
-            initial_T_K=t_liq,
-            barostat="iso",
-        )
+        return _md(cfg, st)
     # "seq:STAGE,STAGE,...", STAGE = ENS@T x PS (hold) or ENS@T1-T2 r RATE (ramp at RATE K/s),
     # e.g. seq:nvt@3500x4,npt@2500x8 or
     # seq:nvt@3500x4,nvt@3500-2000r1e14,npt@2000-300r1e14,npt@300x6
@@ -118,17 +113,7 @@ def _protocol(name: str, cfg: dict) -> MDProtocol:
             t1f, t2f = float(t1), float(t2 or t1)
             time_ps = float(ps) if ps else quench_time_ps(t1f, t2f, float(rate))
             stages.append(MDStage(f"s{k}-{ens}", ens, time_ps, t1f, t2f if t2 else None))
-        return MDProtocol(
-            tuple(stages),
-            dt_fs=cfg["dt_fs"],
-            tdamp_fs=cfg["tdamp_fs"],
-            pdamp_fs=cfg["pdamp_fs"],
-            seed=cfg["seed"],
-            thermo_every=50,
-            checkpoint_every=500,
-            initial_T_K=stages[0].T_start_K,
-            barostat="iso",
-        )
+        return _md(cfg, tuple(stages))
     msg = (
         f"unknown variant {name!r}; known: {', '.join(VARIANTS)}, mq:T_LIQ:RATE[:MELT_PS], seq:..."
     )

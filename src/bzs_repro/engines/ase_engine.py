@@ -42,7 +42,7 @@ BLOWUP_FACTOR = 3.0  # a thermo row hotter than 3 x target + 500 K is a blow-up,
 def reference_temperature(protocol: MDProtocol, stage: MDStage, target_K: float) -> float:
     """The temperature a thermo row is judged against: the thermostat's target, or the initial
     velocities' temperature during the first stage (they may start hotter than its target)."""
-    first = stage is protocol.stages[0] or stage == protocol.stages[0]
+    first = stage is protocol.stages[0]  # the stage object itself: a later one may be equal
     return max(target_K, (protocol.initial_T_K or 0.0) if first else 0.0)
 
 
