@@ -470,3 +470,36 @@ def test_report_says_when_no_recorded_row_applies_to_the_engine(tmp_path):
     rows, _ = verify(out, exp)
     assert rows[0].status == "PASS"
     assert "no recorded row applies" not in (out / "report.md").read_text()
+
+
+def test_the_fig2_decomposition_rows_fail_a_decomposed_glass(tmp_path):
+    """The project's own rows (data/expectations.toml) on smoke numbers: the measured
+    single-phase glass passes; the decomposed quench of docs/fig2-quench-rate.md (29 % of S in
+    S-S bonds, the two ACE versions 1.6 eV/atom apart), a crystal-like g(r) (0.30) and an S-S
+    bond counted in the crystal each FAIL."""
+    good = {
+        "fig2.ss_bonded_fraction": 0.0,
+        "fig2.ace_versions_energy_difference_eV_atom": -0.001,
+        "fig2.gr_long_range_deviation": 0.08,
+        "fig2.crystal_ss_bonded_fraction": 0.0,
+        "fig2.authors_model.ace_versions_energy_difference_eV_atom": 3e-7,
+    }
+    bad = {
+        "fig2.ss_bonded_fraction": 0.286,
+        "fig2.ace_versions_energy_difference_eV_atom": -1.6,
+        "fig2.gr_long_range_deviation": 0.30,
+        "fig2.crystal_ss_bonded_fraction": 0.01,
+        "fig2.authors_model.ace_versions_energy_difference_eV_atom": 0.16,
+    }
+    ids = {
+        "fig2.ss_bonded_fraction",
+        "fig2.ace_versions_energy_difference_eV_atom",
+        "fig2.gr_long_range_deviation:smoke",
+        "fig2.crystal_ss_bonded_fraction",
+        "fig2.authors_model.ace_versions_energy_difference_eV_atom",
+    }
+    for numbers, want in ((good, "PASS"), (bad, "FAIL")):
+        out = tmp_path / want
+        write_run(out, "fig2", numbers)
+        got = {r.exp.id: r.status for r in evaluate(out, load_expectations()) if r.exp.id in ids}
+        assert got == dict.fromkeys(ids, want), got
