@@ -23,7 +23,7 @@ def test_recursive_yace_evaluator_equals_the_yaml_evaluator(paper_calc, relaxed_
     assert np.abs(b.get_forces()).max() > 0.1
 
 
-def test_complete_potentials_pass_the_file_check(tmp_path):
+def test_complete_potentials_pass_the_file_check(tmp_path, paper_mirror):
     """The paper's YAML, the surrogates and their .yace forms are accepted; a .yace cut after
     its embeddings is refused, naming the file."""
     from bzs_repro.potential import (
@@ -48,7 +48,7 @@ def test_complete_potentials_pass_the_file_check(tmp_path):
         check_potential_file(cut)
 
 
-def test_verlet_environment_gives_pyace_results(tmp_path):
+def test_verlet_environment_gives_pyace_results(tmp_path, paper_mirror):
     """The reused, linear-scaling environment gives pyace's own energy, forces and stress (to
     1e-9) on a rattled crystal, a sheared cell smaller than twice the cutoff, after moves
     within the skin (no rebuild), after a move beyond it (rebuild) and after a cell change."""
