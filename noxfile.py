@@ -8,6 +8,8 @@ nox -s bench                      speed/memory benchmarks (benchmarks/bench_*.py
 nox -s lint                       ruff
 nox -s containers                 validate the Apptainer definition files
 nox -s lammps                     build native LAMMPS + ML-PACE into the cache (reused when built)
+nox -s workflow -- --profile local|slurm [--scale S] [targets]
+                                  the whole paper as one Snakemake workflow (reproduce/Snakefile)
 """
 
 from __future__ import annotations
@@ -102,6 +104,55 @@ def verify(session: nox.Session) -> None:
     _install(session, "test")
     results = session.posargs[0] if session.posargs else "results"
     session.run("bzs-repro", "verify", "--results", results, env=_env())
+
+
+WORKFLOW_OPTIONS = ("--profile", "--scale", "--data", "--engine", "--out", "--image", "--seed")
+
+
+@nox.session(python=PYTHON)
+def workflow(session: nox.Session) -> None:
+    """The whole paper as one Snakemake workflow: -- --profile local|slurm [--scale S]
+    [--data D] [--engine E] [--out DIR] [--image X.sif] [--seed N] [targets ...] [-- snakemake
+    options]; the exit status is the report's (0 / 1 FAIL / 3 incomplete)."""
+    _install(session)
+    args, extra = list(session.posargs), []
+    if "--" in args:
+        args, extra = args[: args.index("--")], args[args.index("--") + 1 :]
+    opts = {"--profile": "local", "--scale": "smoke", "--data": "auto", "--engine": "auto"}
+    opts["--out"] = "results"
+    targets = []
+    while args:
+        a = args.pop(0)
+        if a in WORKFLOW_OPTIONS:
+            if not args:
+                session.error(f"{a} needs a value")
+            opts[a] = args.pop(0)
+        elif a.startswith("-"):
+            session.error(
+                f"unknown option {a} (options: {', '.join(WORKFLOW_OPTIONS)}; "
+                "snakemake's own after a second --)"
+            )
+        else:
+            targets.append(a)
+    profile = ROOT / "reproduce" / "profiles" / opts["--profile"]
+    if not profile.is_dir():
+        session.error(f"no profile {opts['--profile']!r} in reproduce/profiles")
+    config = [f"{k[2:]}={opts[k]}" for k in ("--scale", "--data", "--engine", "--out")]
+    config += [f"targets={','.join(targets)}"] if targets else []
+    config += [f"seed={opts['--seed']}"] if "--seed" in opts else []
+    cmd = ["snakemake", "-s", "reproduce/Snakefile", "--profile", str(profile)]
+    if "--image" in opts:
+        config.append(f"image={opts['--image']}")
+        cmd += ["--sdm", "apptainer"]
+    session.run(*cmd, "--config", *config, *extra, env=_env())
+    status_file = Path(opts["--out"]) / ".workflow" / f"verify-{opts['--scale']}.status"
+    if "-n" in extra or "--dry-run" in extra or not status_file.is_file():
+        return
+    status = int(status_file.read_text().strip() or 2)
+    report = Path(opts["--out"]) / "report.md"
+    session.log(f"report: {report} (verify exit status {status})")
+    if status:
+        session.error(f"verify exit status {status} (1: a number FAILs, 3: incomplete)")
 
 
 def _make_target_session(target: str, title: str):

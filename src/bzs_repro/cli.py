@@ -1,4 +1,4 @@
-"""Command line: ``bzs-repro run|verify|fetch|expectations|targets|build``.
+"""Command line: ``bzs-repro run|verify|record|fetch|expectations|parts|targets|build``.
 
 Exit status: 0 success; 1 a number FAILs; 2 bad usage or input (one line names the culprit);
 3 incomplete (a target failed, or applicable numbers were not produced). ``--debug`` shows
@@ -30,6 +30,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
             f"unknown target {unknown[0]!r}; known: {', '.join(targets) or 'none'}", file=sys.stderr
         )
         return 2
+    if args.part is not None and (args.target == "all" or args.verify):
+        print("--part runs one unit of one target (no 'all', no --verify)", file=sys.stderr)
+        return 2
+    if args.part is not None:  # a bad unit name fails before any work
+        units = targets[args.target].parts(args.scale)
+        if args.part not in units:
+            known = ", ".join(units) or "none: it runs as one unit"
+            print(
+                f"target {args.target} has no unit {args.part!r} at {args.scale} scale "
+                f"(units: {known}; `bzs-repro parts {args.target} --scale {args.scale}`)",
+                file=sys.stderr,
+            )
+            return 2
     out = _writable_out(Path(args.out))
     data, reason = resolve_data_mode(args.data)
     if data == "surrogate":  # the project's own files: checked before any work (paper: sha256)
@@ -52,7 +65,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     failed = []
     for name in names:
         try:
-            run_target(targets[name], settings, seed=args.seed)
+            run_target(targets[name], settings, seed=args.seed, part=args.part)
         except Exception as exc:  # keep going with the other targets; the report says why
             log.debug("target %s failed", name, exc_info=True)
             failed.append(
@@ -186,6 +199,24 @@ def _cmd_expectations(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_parts(args: argparse.Namespace) -> int:
+    from bzs_repro.targets import discover_targets
+
+    targets = discover_targets()
+    names = list(targets) if args.target == "all" else [args.target]
+    if any(n not in targets for n in names):
+        print(f"unknown target {args.target!r}; known: {', '.join(targets)}", file=sys.stderr)
+        return 2
+    units = {n: targets[n].parts(args.scale) for n in names}
+    if args.json:
+        print(json.dumps(units, indent=2))
+        return 0
+    for name, parts in units.items():
+        line = ", ".join(f"{p} ({k})" for p, k in parts.items()) or "one unit (the target)"
+        print(f"{name:8s} {line}")
+    return 0
+
+
 def _cmd_targets(_args: argparse.Namespace) -> int:
     from bzs_repro.targets import discover_targets
 
@@ -289,6 +320,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--out", default="results", help="results folder (default: results)")
     r.add_argument(
+        "--part",
+        default=None,
+        metavar="UNIT",
+        help="run one unit of the target into --out (e.g. fig2 --part s3-1e14; list: "
+        "`bzs-repro parts TARGET`); the target's own run then reuses it",
+    )
+    r.add_argument(
         "--verify",
         action="store_true",
         help="write the report after running; the exit status is then verify's",
@@ -326,6 +364,12 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("expectations", help="print the stored expectations")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=_cmd_expectations)
+
+    pa = sub.add_parser("parts", help="list the units of work of a target (workflow jobs)")
+    pa.add_argument("target", help="target name or 'all'")
+    pa.add_argument("--scale", choices=["smoke", "reduced", "paper"], default="smoke")
+    pa.add_argument("--json", action="store_true")
+    pa.set_defaults(func=_cmd_parts)
 
     t = sub.add_parser("targets", help="list the reproducible targets")
     t.set_defaults(func=_cmd_targets)

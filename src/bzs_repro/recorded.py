@@ -18,7 +18,11 @@ Rows are per engine (``engines = [...]``): the engines integrate the same equati
 truncated smoke-scale relaxation or a chaotic MD trajectory is engine-specific. On another
 platform (other CPU family or wheels) the MD diverges and an MD-derived number is a new sample
 of the seeds' distribution: 4 sigma of three seeds admits it ~93 % of the time (Student t, 2
-degrees of freedom), so more seeds make the rows robust there.
+degrees of freedom), so more seeds make the rows robust there. Numbers that pass through the
+CHGNet reference (float32 torch kernels, chosen per CPU) differ between machines even without
+MD: figS3.band_rms_difference_THz in surrogate mode gave 0.4641 THz on one machine and 0.4804
+on another of the same kind (thread count and target order changed nothing); the table holds
+runs of both machines (seed column ``machine-b-*``), and their spread sets that row's tolerance.
 """
 
 from __future__ import annotations

@@ -8,15 +8,20 @@ Layout (``--out DIR``)::
     DIR/TARGET/tables/*.csv|md   (optional)
     DIR/TARGET/provenance.json   versions, git commit, input hashes, data mode, engine, scale,
                                  wall time
-    DIR/TARGET/work/             checkpoints of long runs (a rerun resumes from here)
+    DIR/TARGET/work/DATA-ENGINE/ checkpoints of long runs (a rerun resumes from here), one
+                                 folder per data mode and engine (a checkpoint of one
+                                 potential or engine is never resumed by another)
+    DIR/TARGET/work/parts/       PART.json: the units of work finished by ``run --part``
+                                 (the workflow's jobs; the target's own run reuses them)
     DIR/TARGET/failed-run/       the latest run, if it failed: error.txt, provenance.json and
                                  whatever it wrote (removed by the next successful run)
 
 A run writes into a staging folder (``DIR/.TARGET.staging-*``) and replaces the target's
 results only when it succeeds (:meth:`TargetRun.publish`): a failed or killed rerun leaves the
 previous results as they were. A lock (``DIR/.TARGET.lock``) keeps two runs of one target
-out of the same folder. Files are written atomically (temporary file + rename), with the
-user's umask.
+out of the same folder; ``run --part`` units share it (a shared lock: several units of one
+target run at once, never beside the target's own run), each also holding its own. Files are
+written atomically (temporary file + rename), with the user's umask.
 """
 
 from __future__ import annotations
@@ -93,24 +98,36 @@ class ResultsInUse(RuntimeError):
 
 
 @contextlib.contextmanager
-def target_lock(out: Path, target: str) -> Iterator[Path]:
-    """Hold ``out/.target.lock`` (fcntl: released by the kernel if the holder dies)."""
+def target_lock(out: Path, target: str, shared: bool = False) -> Iterator[Path]:
+    """Hold ``out/.target.lock`` (fcntl: released by the kernel if the holder dies): exclusive
+    for a target's run, ``shared`` for its units (``run --part``), which may run side by side."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     lock = out / f".{target}.lock"
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
             msg = f"the results of {target} in {out} are in use by PID {holder} (lock {lock})"
             raise ResultsInUse(msg) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        if not shared:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        else:
+            os.pwrite(fd, f"{os.getpid()} (a unit: run --part)\n".encode(), 0)
         yield lock
     finally:
         os.close(fd)
+
+
+PARTS = "parts"
+
+
+def part_marker(out: Path, target: str, part: str) -> Path:
+    """The file that says unit ``part`` of ``target`` is finished (written last, atomically)."""
+    return Path(out) / target / "work" / PARTS / f"{part}.json"
 
 
 def recover(out: Path, target: str) -> None:
@@ -126,6 +143,19 @@ def recover(out: Path, target: str) -> None:
         shutil.rmtree(old, ignore_errors=True)
     for stale in out.glob(f".{target}.staging-*"):
         shutil.rmtree(stale, ignore_errors=True)
+    for stale in (final / "work" / PARTS).glob(".*.staging-*"):  # of units killed mid-run
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def part_lock(out: Path, target: str, part: str) -> Iterator[None]:
+    """A unit's locks: the target's, shared (units run side by side, never beside the target's
+    own run), and the unit's own, exclusive; stale staging folders of the unit are dropped."""
+    with target_lock(out, target, shared=True), target_lock(out, f"{target}.part-{part}"):
+        parts = Path(out) / target / "work" / PARTS
+        for stale in parts.glob(f".{part}.staging-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        yield
 
 
 def package_versions() -> dict[str, str]:
@@ -182,6 +212,7 @@ class TargetRun:
 
     not_produced: dict[str, str] = field(default_factory=dict)
     unavailable: dict[str, str] = field(default_factory=dict)
+    part: str | None = None  # one unit of the target (``run --part``), else the whole target
 
     def __post_init__(self) -> None:
         from bzs_repro.engines import checkpoint
@@ -190,10 +221,14 @@ class TargetRun:
         self._resumed_from = len(checkpoint.RESUMED)
         out = Path(self.settings.out)
         self.final_dir = out / self.target
-        self.staging_dir = out / f".{self.target}.staging-{os.getpid()}-{secrets.token_hex(4)}"
+        token = f"{os.getpid()}-{secrets.token_hex(4)}"
+        if self.part is None:
+            self.staging_dir = out / f".{self.target}.staging-{token}"
+        else:  # a unit's files stay private until its marker is written; only work/ is shared
+            self.staging_dir = self.final_dir / "work" / PARTS / f".{self.part}.staging-{token}"
         for sub in ("figures", "structures"):
             (self.staging_dir / sub).mkdir(parents=True, exist_ok=True)
-        (self.final_dir / "work").mkdir(parents=True, exist_ok=True)
+        self.work_dir.mkdir(parents=True, exist_ok=True)
 
     @property
     def dir(self) -> Path:
@@ -202,8 +237,10 @@ class TargetRun:
 
     @property
     def work_dir(self) -> Path:
-        """Checkpoints and scratch for long runs (kept across runs so that a rerun resumes)."""
-        return self.final_dir / "work"
+        """Checkpoints and scratch for long runs (kept across runs so that a rerun resumes), one
+        folder per data mode and engine: the MD protocols' fingerprints do not name the
+        potential, so a paper-mode checkpoint must never be resumed by a surrogate run."""
+        return self.final_dir / "work" / f"{self.settings.data}-{self.settings.engine}"
 
     def skipped(self, keys, why: str) -> None:
         """Numbers this run did not produce, and why (NOT RUN in the report)."""
@@ -320,9 +357,20 @@ class TargetRun:
         )
 
     def finish(self) -> None:
-        """Write numbers.json and provenance.json and publish the run."""
+        """Write numbers.json and provenance.json and publish the run (a unit: its marker)."""
+        if self.part is not None:
+            self._finish_part()
+            return
         self._write()
         self.publish()
+
+    def _finish_part(self) -> None:
+        """A finished unit: ``work/parts/PART.json`` (its provenance and numbers), written
+        atomically after everything it computed is in work/ (the workflow's output file)."""
+        prov = {**self.provenance(), "part": self.part, "numbers": self.numbers}
+        marker = part_marker(self.settings.out, self.target, self.part)
+        atomic_write_text(marker, json.dumps(prov, indent=2, default=str) + "\n")
+        shutil.rmtree(self.staging_dir, ignore_errors=True)
 
     def publish(self) -> None:
         """Replace the target's results by this run's (work/ is kept): old folder aside, staging
@@ -342,6 +390,11 @@ class TargetRun:
         self.extra["failed"] = f"{type(exc).__name__}: {exc}"
         atomic_write_text(self.dir / "error.txt", text)
         self._write()
+        if self.part is not None:  # a unit: its error beside the markers, the target untouched
+            dest = part_marker(self.settings.out, self.target, self.part).with_suffix(".error.txt")
+            atomic_write_text(dest, text)
+            shutil.rmtree(self.staging_dir, ignore_errors=True)
+            return dest
         dest = self.final_dir / FAILED_RUN
         if dest.exists():
             trash = self.final_dir / f".{FAILED_RUN}.old-{secrets.token_hex(4)}"

@@ -4,6 +4,13 @@ A config is data: ``target``, ``title``, ``runner`` ("module:function"), optiona
 ``[common]`` settings and one ``[scales.<tier>]`` table per scale tier (smoke, reduced,
 paper). The runner is called as ``runner(run: TargetRun, cfg: dict)`` with ``cfg`` the
 common table updated by the chosen tier's table.
+
+A target whose runner module also defines ``parts(cfg) -> dict[name, kind]`` and
+``run_part(run, cfg, name)`` splits into independent units of work (one melt-quench, one GB
+relaxation, ...): ``bzs-repro run TARGET --part NAME`` runs one of them into the shared
+``work/`` folder, and the target's own run then reuses what they finished (their
+checkpoints) instead of computing it again. The workflow (reproduce/Snakefile) makes one job
+of each unit; ``kind`` names its resources in the config (``[scales.*.resources.KIND]``).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bzs_repro.paths import reproduce_dir
-from bzs_repro.results import RunSettings, TargetRun, recover, target_lock
+from bzs_repro.results import RunSettings, TargetRun, part_lock, recover, target_lock
 
 log = logging.getLogger(__name__)
 SCALES = ("smoke", "reduced", "paper")
@@ -43,6 +50,15 @@ class Target:
     def load_runner(self):
         module, _, func = self.runner.partition(":")
         return getattr(importlib.import_module(module), func)
+
+    def parts(self, scale: str) -> dict[str, str]:
+        """{unit name: resource kind} of the target at ``scale`` ({} if it is one unit)."""
+        module = importlib.import_module(self.runner.partition(":")[0])
+        split = getattr(module, "parts", None)
+        return dict(split(self.config(scale))) if split else {}
+
+    def run_part_function(self):
+        return importlib.import_module(self.runner.partition(":")[0]).run_part
 
 
 def load_target(config_file: Path) -> Target:
@@ -83,12 +99,18 @@ def override_seed(cfg: dict[str, Any], seed: int) -> dict[str, Any]:
     return out
 
 
-def run_target(target: Target, settings: RunSettings, seed: int | None = None) -> TargetRun:
+def run_target(
+    target: Target, settings: RunSettings, seed: int | None = None, part: str | None = None
+) -> TargetRun:
     """Run one target under the lock on its results; on success its results are replaced, on
-    failure they stay and ``TARGET/failed-run/`` says why (the exception is re-raised)."""
+    failure they stay and ``TARGET/failed-run/`` says why (the exception is re-raised).
+    With ``part``, only that unit runs: its checkpoints go to the shared work/ folder and
+    ``work/parts/PART.json`` says it finished (``PART.error.txt`` why it did not)."""
     cfg = target.config(settings.scale)
     if seed is not None:
         cfg = override_seed(cfg, seed)
+    if part is not None:
+        return _run_part(target, settings, cfg, part)
     with target_lock(settings.out, target.name):
         recover(settings.out, target.name)
         run = TargetRun(target.name, settings, config=cfg)
@@ -102,6 +124,33 @@ def run_target(target: Target, settings: RunSettings, seed: int | None = None) -
         )
         try:
             target.load_runner()(run, cfg)
+            run.finish()
+        except BaseException as exc:
+            run.fail(exc, "".join(traceback.format_exception(exc)))
+            raise
+    return run
+
+
+def _run_part(target: Target, settings: RunSettings, cfg: dict[str, Any], part: str) -> TargetRun:
+    units = target.parts(settings.scale)
+    if part not in units:
+        known = ", ".join(units) or "none: it runs as one unit"
+        msg = (
+            f"target {target.name} has no unit {part!r} at {settings.scale} scale (units: {known})"
+        )
+        raise ValueError(msg)
+    with part_lock(settings.out, target.name, part):
+        run = TargetRun(target.name, settings, config=cfg, part=part)
+        log.info(
+            "%s --part %s [scale=%s data=%s engine=%s]",
+            target.name,
+            part,
+            settings.scale,
+            settings.data,
+            settings.engine,
+        )
+        try:
+            target.run_part_function()(run, cfg, part)
             run.finish()
         except BaseException as exc:
             run.fail(exc, "".join(traceback.format_exception(exc)))

@@ -135,6 +135,23 @@ def load(
     return None
 
 
+def is_finished(workdir: Path, protocol, n_atoms: int, stem: str = "checkpoint") -> bool:
+    """Whether ``workdir`` holds a valid checkpoint of ``protocol`` (an MDProtocol) at its last
+    step: a rerun then reads the result back and needs no start configuration."""
+    ck = Path(workdir) / f"{stem}.ckpt"
+    if not ck.is_dir():
+        return False
+    try:
+        atoms, state, _ = _read(ck)
+    except CorruptCheckpoint:
+        return False
+    return (
+        state.get("fingerprint") == protocol.fingerprint()
+        and len(atoms) == n_atoms
+        and int(state.get("step", -1)) == protocol.total_steps
+    )
+
+
 TRAJECTORY = "trajectory.extxyz"
 
 
@@ -203,3 +220,37 @@ def relax_resumable(
     atoms = atoms.copy()
     atoms.calc = None
     return atoms, state
+
+
+def relax_cached(engine, atoms: Atoms, calc, protocol, workdir: Path, label: str):
+    """``engine.relax(atoms, calc, protocol)`` once: its result (relaxed atoms, energy, steps,
+    convergence, fmax) is kept as the checkpoint ``workdir/<label>.ckpt`` and read back, bit for
+    bit, by a later call with the same starting model and protocol (a unit of the workflow
+    computed by another job). Not resumable midway: one relaxation, one job. Returns the
+    engine's result (``wall_s`` in ``.wall_s`` of the state: ``(result, state)``)."""
+    from bzs_repro.engines.ase_engine import RelaxResult
+
+    fp = f"{structure_fingerprint(atoms)}-{protocol.fingerprint()}-{protocol.max_steps}"
+    loaded = load(workdir, fp, len(atoms), stem=label)
+    if loaded is not None:
+        relaxed, state = loaded
+        if "momenta" not in atoms.arrays:  # a checkpoint always stores momenta (zeros here)
+            relaxed.arrays.pop("momenta", None)
+        res = RelaxResult(
+            relaxed, state["energy_eV"], state["steps"], state["converged"], state["fmax"]
+        )
+        return res, {**state, "reused": True}
+    t0 = time.time()
+    res = engine.relax(atoms, calc, protocol)
+    state = {
+        "fingerprint": fp,
+        "energy_eV": float(res.energy_eV),
+        "steps": int(res.steps),
+        "converged": bool(res.converged),
+        "fmax": float(res.fmax_eV_A),
+        "wall_s": time.time() - t0,
+    }
+    snap = res.atoms.copy()
+    snap.calc = None
+    save(workdir, snap, state, stem=label)
+    return res, {**state, "reused": False}

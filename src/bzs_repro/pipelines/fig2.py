@@ -22,6 +22,7 @@ from bzs_repro.analysis.meltquench import (
     stage_average,
 )
 from bzs_repro.analysis.rdf import half_box, long_range_deviation, rdf
+from bzs_repro.engines import checkpoint
 from bzs_repro.engines.ase_engine import SimulationFailed
 from bzs_repro.pipelines import engine_and_potential
 from bzs_repro.protocols import MDProtocol, MDStage
@@ -59,9 +60,13 @@ def _throughput(engine, atoms, calc, cfg) -> float:
 
 
 def run_meltquench(run, cfg: dict, calc, engine, start: str, rate: float, crystal) -> dict:
-    """One melt-quench from ``start`` at ``rate`` K/s; resumes from run.work_dir. Returns
-    {'atoms', 'thermo', 'start', 'rate', 'wall_s'}."""
+    """One melt-quench from ``start`` at ``rate`` K/s; resumes from run.work_dir (a finished
+    one is read back, without rebuilding its start). Returns {'atoms', 'thermo', 'start',
+    'rate', 'wall_s', 'tag', ...}."""
     n = int(cfg["n_atoms"])
+    expand = float(cfg.get("melt_volume_expansion_pct", 0.0))
+    protocol = meltquench_protocol(cfg, rate)
+    tag = _meltquench_tag(cfg, start, rate)
     atoms = start_configuration(
         start,
         n,
@@ -71,13 +76,13 @@ def run_meltquench(run, cfg: dict, calc, engine, start: str, rate: float, crysta
         reps=tuple(cfg["crystal_reps"]),
         cubic=cfg.get("start_box", "crystal") == "cubic",
     )
-    expand = float(cfg.get("melt_volume_expansion_pct", 0.0))
+    finished = checkpoint.is_finished(run.work_dir / tag, protocol, len(atoms))
     if start == "melted-crystal" and expand:  # the NVT melt runs in a box this much larger
         atoms.set_cell(atoms.cell * (1.0 + expand / 100.0) ** (1.0 / 3.0), scale_atoms=True)
     cubic = start == "melted-crystal" and cfg.get("start_box", "crystal") == "cubic"
-    if start == "random" or cubic:  # remove the worst overlaps before MD (fixed cell): a random
-        # start has overlaps; the crystal strained into a cube has 10-80 % strains at 4x4x2
-        # cells (37 GPa, 13 000 K after 50 steps if melted as it is)
+    if (start == "random" or cubic) and not finished:  # remove the worst overlaps before MD
+        # (fixed cell): a random start has overlaps; the crystal strained into a cube has
+        # 10-80 % strains at 4x4x2 cells (37 GPa, 13 000 K after 50 steps if melted as it is)
         from bzs_repro.protocols import Relax
 
         pre = calc
@@ -89,39 +94,17 @@ def run_meltquench(run, cfg: dict, calc, engine, start: str, rate: float, crysta
         atoms = engine.relax(
             atoms, pre, Relax(fmax=0.5, max_steps=int(cfg.get("random_prerelax_steps", 300)))
         ).atoms
-    protocol = meltquench_protocol(cfg, rate)
-    # the checkpoint fingerprint covers the protocol only: the start is part of the folder name
-    box = cfg.get("start_box", "crystal") if start == "melted-crystal" else "cubic"
-    tag = f"meltquench-{n}-{start}-{box}-{rate:.0e}-{cfg.get('barostat', 'iso')}".replace("+", "")
-    if start == "melted-crystal" and expand:
-        tag += f"-expand{expand:g}"
-    # what else makes the start (the fingerprint covers the MD protocol only)
-    import hashlib
-    import json
-
-    from bzs_repro.structures.amorphous import RANDOM_MIN_DISTANCE_A
-
-    made = {
-        k: cfg.get(k)
-        for k in (
-            "prerelax_potential",
-            "random_prerelax_steps",
-            "start_density_g_cm3",
-            "crystal_reps",
-            "seed",
-        )
-    }
-    if start == "random":
-        made["min_distance"] = sorted(
-            (f"{a}-{b}", d) for (a, b), d in RANDOM_MIN_DISTANCE_A.items()
-        )
-    tag += "-" + hashlib.sha256(json.dumps(made, sort_keys=True).encode()).hexdigest()[:8]
-    cost = cost_estimate(protocol, n, _throughput(engine, atoms, calc, cfg))
+    speed = float(cfg.get("throughput_atom_steps_per_s", 7000.0))
+    cost = cost_estimate(protocol, n, speed if finished else _throughput(engine, atoms, calc, cfg))
     _say(
-        f"[fig2] melt-quench {start}, {rate:.0e} K/s, {n} atoms: {cost['steps']} steps x {n} atoms "
-        f"/ {cost['atom_steps_per_s']:.0f} atom-steps/s = about "
-        f"{format_duration(cost['estimated_s'])} "
-        f"(checkpoints in {run.work_dir / tag})"
+        f"[fig2] melt-quench {start}, {rate:.0e} K/s, {n} atoms: "
+        + (
+            "finished earlier (read back)"
+            if finished
+            else f"{cost['steps']} steps x {n} atoms / {cost['atom_steps_per_s']:.0f} "
+            f"atom-steps/s = about {format_duration(cost['estimated_s'])}"
+        )
+        + f" (checkpoints in {run.work_dir / tag})"
     )
     res = engine.run_md(
         atoms, calc, protocol, workdir=run.work_dir / tag, label=f"melt-quench {start} {rate:.0e}"
@@ -136,6 +119,81 @@ def run_meltquench(run, cfg: dict, calc, engine, start: str, rate: float, crysta
         "resumed_from_step": res.resumed_from_step,
         "estimate": cost,
     }
+
+
+def _meltquench_tag(cfg: dict, start: str, rate: float) -> str:
+    """The work/ folder of one melt-quench: its start, size, rate, barostat and a hash of what
+    makes its start (the checkpoint fingerprint covers the MD protocol only)."""
+    import hashlib
+    import json
+
+    from bzs_repro.structures.amorphous import RANDOM_MIN_DISTANCE_A
+
+    n, expand = int(cfg["n_atoms"]), float(cfg.get("melt_volume_expansion_pct", 0.0))
+    box = cfg.get("start_box", "crystal") if start == "melted-crystal" else "cubic"
+    tag = f"meltquench-{n}-{start}-{box}-{rate:.0e}-{cfg.get('barostat', 'iso')}".replace("+", "")
+    if start == "melted-crystal" and expand:
+        tag += f"-expand{expand:g}"
+    made = {
+        k: cfg.get(k)
+        for k in (
+            "prerelax_potential",
+            "random_prerelax_steps",
+            "start_density_g_cm3",
+            "crystal_reps",
+            "seed",
+        )
+    }
+    if start == "random":
+        made["min_distance"] = sorted(
+            (f"{a}-{b}", d) for (a, b), d in RANDOM_MIN_DISTANCE_A.items()
+        )
+    return tag + "-" + hashlib.sha256(json.dumps(made, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def _rate_name(rate: float) -> str:
+    return f"{rate:.0e}".replace("+", "")
+
+
+def meltquench_units(cfg: dict) -> dict[str, tuple[str, float]]:
+    """{unit name: (start, rate)} of the melt-quench runs: 'main', the quench-rate sweep of
+    Table S3 ('s3-1e14', ...) and the starts of Table S4 ('s4-random', ...), each once."""
+    main = (cfg["start"], float(cfg["quench_rate_K_per_s"]))
+    units = {"main": main}
+    if cfg.get("table_s3", True):
+        for r in cfg.get("table_s3_rates", []):
+            if (cfg["start"], float(r)) not in units.values():
+                units[f"s3-{_rate_name(float(r))}"] = (cfg["start"], float(r))
+    if cfg.get("table_s4", True):
+        for st in cfg.get("table_s4_starts", []):
+            if (st, main[1]) not in units.values():
+                units[f"s4-{st}"] = (st, main[1])
+    return units
+
+
+def parts(cfg: dict) -> dict[str, str]:
+    """The units of work of fig2 (workflow jobs): the crystal's NPT run and each melt-quench."""
+    units = {"crystal-npt": "md"} if cfg.get("crystal_npt_ps", 0) > 0 else {}
+    return units | dict.fromkeys(meltquench_units(cfg), "md")
+
+
+def run_part(run, cfg: dict, part: str) -> None:
+    """One unit of :func:`parts` into run.work_dir (the target's own run reads it back)."""
+    engine, calc = engine_and_potential(run, cfg)
+    crystal = relax_crystal(calc)
+    if part == "crystal-npt":
+        rho, _ = crystal_at_temperature(cfg, calc, engine, crystal, run)
+        run.note(f"crystal NPT at {cfg.get('crystal_npt_T_K', 300)} K: {rho:.4f} g/cm3")
+        return
+    start, rate = meltquench_units(cfg)[part]
+    try:
+        res = run_meltquench(run, cfg, calc, engine, start, rate, crystal)
+    except SimulationFailed as err:  # the paper's failure criterion: a result of the sweep
+        if part == "main":
+            raise
+        run.note(f"Melt-quench {start} at {rate:.0e} K/s FAILED by the paper's criterion: {err}")
+        return
+    run.note(f"melt-quench {start} at {rate:.0e} K/s: {res['tag']}, {len(res['atoms'])} atoms")
 
 
 def crystal_at_temperature(cfg: dict, calc, engine, crystal, run):
@@ -249,13 +307,8 @@ def run(run, cfg: dict) -> None:
 
     # --- melt-quench runs: main, S3 rate sweep, S4 start sweep (shared where identical)
     main_key = (cfg["start"], float(cfg["quench_rate_K_per_s"]))
-    keys = [main_key]
-    if cfg.get("table_s3", True):
-        keys += [(cfg["start"], float(r)) for r in cfg.get("table_s3_rates", [])]
-    if cfg.get("table_s4", True):
-        keys += [(s, main_key[1]) for s in cfg.get("table_s4_starts", [])]
     runs, failed = {}, {}
-    for key in dict.fromkeys(keys):
+    for key in meltquench_units(cfg).values():
         try:
             runs[key] = run_meltquench(run, cfg, calc, engine, key[0], key[1], crystal)
         except SimulationFailed as err:  # the paper's failure criterion is a result, not a crash

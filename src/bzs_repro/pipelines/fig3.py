@@ -80,17 +80,15 @@ def authors_cells(run, calc, bulk: BulkReference) -> dict[str, dict]:
     return out
 
 
-def run(run, cfg: dict) -> None:
-    import pandas as pd
-    from threadpoolctl import threadpool_limits
+def _labels(cfg: dict) -> list[str]:
+    return [label_of_angle(x) for x in cfg.get("low_angles", gb.LOW_ANGLES)] + [
+        f"sigma{s}" for s in cfg.get("sigmas", gb.SIGMAS)
+    ]
 
-    data, scale = run.settings.data, run.settings.scale
-    engine, calc = engine_and_potential(run, cfg)
 
-    crystal = relax_crystal(calc)
-    bulk = BulkReference.from_crystal(crystal)
-    a, b, c = crystal.cell.lengths()
-    run.record(f"{T}.crystal_e_fu_eV", bulk.e_fu)
+def _choices(run, cfg: dict, crystal) -> dict:
+    """{label: GB geometry} on the potential's relaxed lattice (a Sigma its c/a lacks: noted)."""
+    a, _, c = crystal.cell.lengths()
     tol = float(cfg.get("csl_strain_tol", gb.STRAIN_TOL))
     choices = {
         label_of_angle(x): gb.low_angle(x, a, c, float(cfg.get("angle_tol_deg", 0.25)))
@@ -106,22 +104,70 @@ def run(run, cfg: dict) -> None:
             )
             print(f"[fig3] {why}")
             run.note(why)
-    protocol = Relax(
+    return choices
+
+
+def _protocol(cfg: dict) -> Relax:
+    return Relax(
         fmax=float(cfg["fmax"]),
         max_steps=int(cfg["max_steps"]),
         cell="normal",
         normal_axis=1,
         optimizer=cfg.get("optimizer", "FIRE"),
     )
+
+
+def _relax_gb(run, engine, calc, atoms, protocol, label: str):
+    """The relaxation of one bicrystal, kept in work/ (a unit of the workflow: computed once,
+    by its own job or by the target's run, and read back bit for bit)."""
+    from threadpoolctl import threadpool_limits
+
+    from bzs_repro.engines.checkpoint import relax_cached
+
+    with threadpool_limits(1):  # BLAS threads make the cell filter ~10x slower on few cores
+        return relax_cached(engine, atoms, calc, protocol, run.work_dir, f"gb_{label}")
+
+
+def parts(cfg: dict) -> dict[str, str]:
+    """The units of work of fig3 (workflow jobs): the relaxation of each bicrystal."""
+    return {f"gb-{lab}": "relax" for lab in _labels(cfg)}
+
+
+def run_part(run, cfg: dict, part: str) -> None:
+    """One bicrystal's relaxation (unit ``gb-LABEL``) into run.work_dir."""
+    engine, calc = engine_and_potential(run, cfg)
+    crystal = relax_crystal(calc)
+    lab = part.removeprefix("gb-")
+    choices = _choices(run, cfg, crystal)
+    if lab not in choices:  # a CSL this lattice lacks: nothing to relax (the target says why)
+        return
+    bc = gb.build_bicrystal(crystal, choices[lab], float(cfg["grain_thickness_A"]))
+    res, state = _relax_gb(run, engine, calc, bc.atoms, _protocol(cfg), lab)
+    run.note(
+        f"{lab}: {len(res.atoms)} atoms, {res.steps} steps, fmax {res.fmax_eV_A:.3f} eV/A"
+        + (" (read back from work/: relaxed by an earlier job)" if state["reused"] else "")
+    )
+
+
+def run(run, cfg: dict) -> None:
+    import pandas as pd
+
+    data, scale = run.settings.data, run.settings.scale
+    engine, calc = engine_and_potential(run, cfg)
+
+    crystal = relax_crystal(calc)
+    bulk = BulkReference.from_crystal(crystal)
+    b = crystal.cell.lengths()[1]
+    run.record(f"{T}.crystal_e_fu_eV", bulk.e_fu)
+    choices = _choices(run, cfg, crystal)
+    protocol = _protocol(cfg)
     rows, relaxed, sigma31 = [], {}, None
     t_all = time.time()
     for lab, ch in choices.items():
         bc = gb.build_bicrystal(crystal, ch, float(cfg["grain_thickness_A"]))
         at0 = bc.atoms
-        t0 = time.time()
-        with threadpool_limits(1):  # BLAS threads make the cell filter ~10x slower on few cores
-            res = engine.relax(at0, calc, protocol)
-        wall = time.time() - t0
+        res, state = _relax_gb(run, engine, calc, at0, protocol, lab)
+        wall = state["wall_s"]
         egb = gb_energy(res.atoms, res.energy_eV, bulk)
         relaxed[lab] = res.atoms
         run.record(f"{T}.egb_J_m2.{lab}", egb)

@@ -63,6 +63,32 @@ def relax_checkpointed(atoms, calc, engine, cfg: dict, workdir, label: str):
     )
 
 
+def _model_keys(cfg: dict) -> list[str]:
+    """The polycrystals: the authors' 8-grain parameters, 50 random grains, Fig. 3c's 6."""
+    return ["8", "50"] + (["6"] if cfg.get("fig3c", True) else [])
+
+
+def _polycrystal(cfg: dict, seed, run, key: str):
+    """The unrelaxed polycrystal ``key`` (see :func:`_model_keys`), its composition saved."""
+    box = float(cfg["box_A"])
+    if key == "8":
+        params = _scaled_params("atomsk-8grain-params", box, run)
+    elif key == "6":
+        params = _scaled_params("atomsk-6grain-params", float(cfg["box_6grain_A"]), run)
+    else:
+        params = pc.random_params(int(cfg["random_grains"]), box, int(cfg["seed"]))
+    atoms = pc.build_polycrystal(params, seed, float(cfg["min_distance_A"]), cfg["balance"])
+    atoms.info["mean_grain_size_A"] = pc.mean_grain_size_A(params)
+    run.save_table(_df(pc.composition_report(atoms)), f"composition_{key}grains")
+    _say(
+        f"[fig4] {key} grains: {len(atoms)} atoms, "
+        f"removed {atoms.info['polycrystal_removed_close']}"
+        f" (< {cfg['min_distance_A']} A) + "
+        f"{atoms.info['polycrystal_removed_balance']} (stoichiometry)"
+    )
+    return atoms
+
+
 def _models(cfg: dict, seed, run) -> dict:
     """Unrelaxed models: {'single': crystal block, '8': ..., '50': ..., '6': ...}. The single
     crystal is ``single_reps`` cells (paper: 8x8x8 = 10 240 atoms) or, without it, the box."""
@@ -72,24 +98,42 @@ def _models(cfg: dict, seed, run) -> dict:
     single.arrays["grain"] = np.zeros(len(single), int)
     single.info["mean_grain_size_A"] = float((6 * single.get_volume() / np.pi) ** (1 / 3))
     models = {"single": single}
-    specs = {
-        "8": _scaled_params("atomsk-8grain-params", box, run),
-        "50": pc.random_params(int(cfg["random_grains"]), box, int(cfg["seed"])),
-    }
-    if cfg.get("fig3c", True):
-        specs["6"] = _scaled_params("atomsk-6grain-params", float(cfg["box_6grain_A"]), run)
-    for key, params in specs.items():
-        atoms = pc.build_polycrystal(params, seed, float(cfg["min_distance_A"]), cfg["balance"])
-        atoms.info["mean_grain_size_A"] = pc.mean_grain_size_A(params)
-        models[key] = atoms
-        run.save_table(_df(pc.composition_report(atoms)), f"composition_{key}grains")
-        _say(
-            f"[fig4] {key} grains: {len(atoms)} atoms, "
-            f"removed {atoms.info['polycrystal_removed_close']}"
-            f" (< {cfg['min_distance_A']} A) + "
-            f"{atoms.info['polycrystal_removed_balance']} (stoichiometry)"
-        )
+    for key in _model_keys(cfg):
+        models[key] = _polycrystal(cfg, seed, run, key)
     return models
+
+
+def _setup(run):
+    """(engine, relaxation calculator, relaxed seed crystal) of a fig4 run or unit."""
+    variant, calc = pc.relaxation_calculator(run.settings.data)
+    run.add_input(f"ACE {variant}", calc.bzs_potential_path)
+    run.note(
+        f"Polycrystals relaxed with the {calc.bzs_label} ACE"
+        + ("" if variant == "full-dataset" else " (the full-dataset ACE is not available)")
+    )
+    engine = get_engine(run.settings.engine)
+    run.extra["engine_detail"] = engine.describe(calc)
+    seed = relax_crystal(calc)
+    abc = seed.cell.lengths()
+    _say(
+        f"[fig4] seed crystal ({calc.bzs_label}): "
+        f"a,b,c = {abc[0]:.4f}, {abc[1]:.4f}, {abc[2]:.4f} A"
+    )
+    return engine, calc, seed
+
+
+def parts(cfg: dict) -> dict[str, str]:
+    """The units of work of fig4 (workflow jobs): the relaxation of each polycrystal."""
+    return {f"relax-{key}grains": "relax" for key in _model_keys(cfg)}
+
+
+def run_part(run, cfg: dict, part: str) -> None:
+    """One polycrystal's relaxation (unit ``relax-KEYgrains``), resumable, into run.work_dir."""
+    engine, calc, seed = _setup(run)
+    key = part.removeprefix("relax-").removesuffix("grains")
+    atoms = _polycrystal(cfg, seed, run, key)
+    _, meta = relax_checkpointed(atoms, calc, engine, cfg, run.work_dir, f"relax_{key}grains")
+    run.note(f"{key} grains: {meta['steps']} FIRE steps, fmax {meta['fmax']:.3f} eV/A")
 
 
 def _df(rows):
@@ -108,21 +152,8 @@ def run(run, cfg: dict) -> None:
     from bzs_repro.figures import fig4 as figs
 
     require("scattering", step="fig4 (XRD and G(r))")  # before the expensive relaxations
-    data, scale = run.settings.data, run.settings.scale
-    variant, calc = pc.relaxation_calculator(data)
-    run.add_input(f"ACE {variant}", calc.bzs_potential_path)
-    run.note(
-        f"Polycrystals relaxed with the {calc.bzs_label} ACE"
-        + ("" if variant == "full-dataset" else " (the full-dataset ACE is not available)")
-    )
-    engine = get_engine(run.settings.engine)
-    run.extra["engine_detail"] = engine.describe(calc)
-    seed = relax_crystal(calc)
-    abc = seed.cell.lengths()
-    _say(
-        f"[fig4] seed crystal ({calc.bzs_label}): "
-        f"a,b,c = {abc[0]:.4f}, {abc[1]:.4f}, {abc[2]:.4f} A"
-    )
+    scale = run.settings.scale
+    engine, calc, seed = _setup(run)
 
     models = _models(cfg, seed, run)
     worst = max(pc.composition_deviation(m) for m in models.values())
