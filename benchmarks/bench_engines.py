@@ -98,7 +98,7 @@ def main() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from bzs_repro.engines import ase_engine, lammps_engine
     from bzs_repro.potential import calculator, resolve_data_mode
-    from bzs_repro.structures.crystal import relax_crystal
+    from bzs_repro.relaxed import relax_crystal
 
     data, why = resolve_data_mode("auto")
     calc = calculator("low-energy", data)

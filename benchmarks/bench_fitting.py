@@ -73,7 +73,7 @@ def main() -> None:
     if not args.quick:
         from bzs_repro.fitting.workflow import quality_checks
         from bzs_repro.potential import surrogate_path
-        from bzs_repro.structures.crystal import relax_crystal
+        from bzs_repro.relaxed import relax_crystal
 
         crystal = relax_crystal(ref.calculator(), fmax=1e-3)
         for variant in ("low-energy", "full-dataset"):

@@ -29,8 +29,8 @@ def main() -> None:
     from bzs_repro.engines.ase_engine import relax
     from bzs_repro.potential import calculator, resolve_data_mode
     from bzs_repro.protocols import Relax
+    from bzs_repro.relaxed import relax_crystal
     from bzs_repro.structures import gb
-    from bzs_repro.structures.crystal import relax_crystal
 
     data, _ = resolve_data_mode("auto")
     calc = calculator("low-energy", data)

@@ -21,13 +21,12 @@ import time
 from pathlib import Path
 
 from bzs_repro.analysis.amorphous import SS_BOND_A, structure_summary
-from bzs_repro.analysis.meltquench import meltquench_protocol
 from bzs_repro.engines import get_engine
-from bzs_repro.engines.ase_engine import SimulationFailed
+from bzs_repro.engines.base import SimulationFailed
 from bzs_repro.potential import calculator
-from bzs_repro.protocols import MDProtocol, MDStage, quench_time_ps
+from bzs_repro.protocols import MDProtocol, MDStage, meltquench_protocol, quench_time_ps
+from bzs_repro.relaxed import relax_crystal
 from bzs_repro.structures.amorphous import start_configuration
-from bzs_repro.structures.crystal import relax_crystal
 
 BASE = {  # the run: fig2 smoke settings changed to 640 atoms, 1e14 K/s
     "n_atoms": 640,

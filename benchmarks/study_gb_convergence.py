@@ -29,8 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     from bzs_repro.engines import get_engine
     from bzs_repro.potential import calculator
     from bzs_repro.protocols import Relax
+    from bzs_repro.relaxed import relax_crystal
     from bzs_repro.structures import gb
-    from bzs_repro.structures.crystal import relax_crystal
 
     engine = get_engine(a.engine)
     calc = calculator("low-energy", "paper")

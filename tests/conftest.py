@@ -45,7 +45,7 @@ def paper_calc(paper_mirror):
 @pytest.fixture(scope="session")
 def relaxed_crystal(paper_calc):
     """The 20-atom Pnma cell relaxed with the paper's low-energy ACE (positions + cell)."""
-    from bzs_repro.structures.crystal import relax_crystal
+    from bzs_repro.relaxed import relax_crystal
 
     return relax_crystal(paper_calc)
 

@@ -11,8 +11,9 @@ from bzs_repro.analysis.angles import bond_angle_distributions, bond_angles
 from bzs_repro.analysis.coordination import bonds
 from bzs_repro.analysis.ovito_bonds import ovito_bonds
 from bzs_repro.analysis.rdf import half_box, long_range_deviation, rdf
+from bzs_repro.measures import density_g_cm3
 from bzs_repro.structures.amorphous import random_start, read_authors_model
-from bzs_repro.structures.crystal import bazrs3_pnma, density_g_cm3
+from bzs_repro.structures.crystal import bazrs3_pnma
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,10 @@ import tomllib
 import numpy as np
 import pytest
 
-from bzs_repro.analysis.meltquench import cost_estimate, meltquench_protocol, sample_frames
+from bzs_repro.analysis.meltquench import cost_estimate
 from bzs_repro.paths import reproduce_dir
-from bzs_repro.protocols import MDProtocol, MDStage
+from bzs_repro.pipelines.fig2 import sample_frames
+from bzs_repro.protocols import MDProtocol, MDStage, meltquench_protocol
 
 
 def _cfg(scale: str) -> dict:
@@ -47,8 +48,8 @@ def test_tiny_quench_is_amorphous_and_dense(paper_calc, relaxed_crystal, tmp_pat
     10 % of 1 and a density between 80 % and 100 % of the crystal's (about 40 s on one core)."""
     from bzs_repro.analysis.rdf import long_range_deviation
     from bzs_repro.engines import ase_engine
+    from bzs_repro.measures import density_g_cm3
     from bzs_repro.structures.amorphous import start_configuration
-    from bzs_repro.structures.crystal import density_g_cm3
 
     cfg = {**_cfg("smoke"), "melt_ps": 1.0, "liquid_ps": 0.5, "equil_ps": 0.6, "seed": 2}
     atoms = start_configuration(

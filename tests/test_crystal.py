@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from bzs_repro.analysis.coordination import bonds, coordination_numbers
-from bzs_repro.structures.crystal import bazrs3_pnma, density_g_cm3, spacegroup_number
+from bzs_repro.measures import density_g_cm3
+from bzs_repro.structures.crystal import bazrs3_pnma, spacegroup_number
 
 
 def test_cell_composition_and_symmetry():

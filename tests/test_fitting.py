@@ -17,8 +17,9 @@ from bzs_repro.fitting.fit import (
     low_energy_subset,
     structure_weights,
 )
+from bzs_repro.measures import density_g_cm3
 from bzs_repro.paths import fixtures_dir
-from bzs_repro.structures.crystal import bazrs3_pnma, density_g_cm3
+from bzs_repro.structures.crystal import bazrs3_pnma
 
 SURROGATE = fixtures_dir() / "surrogate"
 

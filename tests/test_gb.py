@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from bzs_repro.analysis.coordination import min_pair_distance
 from bzs_repro.analysis.gb_energy import (
     BulkReference,
     gb_energy,
     nonstoichiometric_gb_energies,
     ordering_disagreements,
 )
+from bzs_repro.measures import min_pair_distance
 from bzs_repro.structures import gb
 from bzs_repro.structures.crystal import bazrs3_pnma
 

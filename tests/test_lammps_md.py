@@ -263,7 +263,7 @@ def test_both_engines_give_the_same_crystal_at_300K(le, paper_calc, relaxed_crys
     from conftest import need_ml_pace
 
     from bzs_repro.engines import ase_engine
-    from bzs_repro.structures.crystal import density_g_cm3
+    from bzs_repro.measures import density_g_cm3
 
     need_ml_pace(le)
     atoms = relaxed_crystal.repeat((2, 2, 2))

@@ -138,7 +138,7 @@ def test_composition_and_gb_cleanup(seed):
     # atoms removed (36 A box, 6 grains: about 4 % of the atoms sit in overlapping GB layers)
     n_expected = 20 * np.prod(params.box) / np.prod(ABC)
     assert 0.93 < len(poly) / n_expected <= 1.0
-    from bzs_repro.analysis.coordination import min_pair_distance
+    from bzs_repro.measures import min_pair_distance
 
     assert min_pair_distance(poly) >= poly.info["polycrystal_min_distance_A"]
     unbalanced = pc.build_polycrystal(params, seed, balance="none")

@@ -45,7 +45,8 @@ def _isolated(ref, symbol):
 
 
 def test_chgnet_calculator_relaxes_to_pnma(chgnet):
-    from bzs_repro.structures.crystal import relax_crystal, spacegroup_number
+    from bzs_repro.relaxed import relax_crystal
+    from bzs_repro.structures.crystal import spacegroup_number
 
     relaxed = relax_crystal(chgnet.calculator(), fmax=1e-2, steps=200)
     assert spacegroup_number(relaxed, 0.1) == 62

@@ -21,7 +21,8 @@ def toy_target(tmp_path, monkeypatch):
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        from bzs_repro.structures.crystal import bazrs3_pnma, density_g_cm3
+        from bzs_repro.measures import density_g_cm3
+        from bzs_repro.structures.crystal import bazrs3_pnma
         from bzs_repro.analysis.coordination import bonds
 
         def run(run, cfg):

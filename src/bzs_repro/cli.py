@@ -270,11 +270,9 @@ def _out_file(path: Path) -> Path:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     args.out = _out_file(Path(args.out))
-    if args.kind == "gb":
-        from bzs_repro.structures.gb import cli_build
-    else:
-        from bzs_repro.structures.polycrystal import cli_build
-    return cli_build(args)
+    from bzs_repro import build
+
+    return build.build_gb(args) if args.kind == "gb" else build.build_polycrystal_cmd(args)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -174,3 +174,51 @@ def melt_quench(
         MDStage("equilibrate", "npt", equil_ps, T_final_K, pressure_GPa=pressure_GPa),
     ]
     return MDProtocol(stages=tuple(stages), dt_fs=dt_fs, **kwargs)
+
+
+def meltquench_protocol(
+    cfg: dict, quench_rate_K_per_s: float | None = None, seed: int | None = None
+) -> MDProtocol:
+    """Stages: melt (``melt_ensemble``, default NVT at the start's density, at ``T_melt_K``),
+    optional liquid (NPT at ``T_liquid_K``, if ``liquid_ps`` > 0), linear quench (NPT) from
+    ``T_liquid_K`` to ``T_final_K`` at ``quench_rate_K_per_s``, equilibration (NPT at
+    ``T_final_K``); all NPT at ``pressure_GPa`` with the barostat ``barostat`` ('iso': volume
+    only, as a liquid needs; see MDProtocol)."""
+    rate = float(quench_rate_K_per_s or cfg["quench_rate_K_per_s"])
+    if rate <= 0:
+        msg = f"quench rate must be > 0 K/s (got {rate})"
+        raise ValueError(msg)
+    p = float(cfg.get("pressure_GPa", 0.0))
+    t_liq, t_fin = float(cfg["T_liquid_K"]), float(cfg["T_final_K"])
+    stages = []
+    if cfg.get("melt_ps", 0) > 0:
+        ens = cfg.get("melt_ensemble", "nvt")
+        if ens not in ("nvt", "npt"):
+            msg = f"melt_ensemble must be 'nvt' or 'npt', not {ens!r}"
+            raise ValueError(msg)
+        stages.append(
+            MDStage(
+                "melt",
+                ens,
+                float(cfg["melt_ps"]),
+                float(cfg["T_melt_K"]),
+                pressure_GPa=p if ens == "npt" else 0.0,
+            )
+        )
+    if cfg.get("liquid_ps", 0) > 0:
+        stages.append(MDStage("liquid", "npt", float(cfg["liquid_ps"]), t_liq, pressure_GPa=p))
+    stages += [
+        MDStage("quench", "npt", quench_time_ps(t_liq, t_fin, rate), t_liq, t_fin, pressure_GPa=p),
+        MDStage("equilibrate", "npt", float(cfg["equil_ps"]), t_fin, pressure_GPa=p),
+    ]
+    return MDProtocol(
+        stages=tuple(stages),
+        dt_fs=float(cfg["dt_fs"]),
+        tdamp_fs=float(cfg["tdamp_fs"]),
+        pdamp_fs=float(cfg["pdamp_fs"]),
+        seed=int(cfg.get("seed", 0) if seed is None else seed),
+        thermo_every=int(cfg.get("thermo_every", 50)),
+        checkpoint_every=int(cfg.get("checkpoint_every", 500)),
+        initial_T_K=float(cfg["T_melt_K"]),
+        barostat=cfg.get("barostat", "iso"),
+    )

@@ -8,7 +8,7 @@ from ase import Atoms
 
 from bzs_repro.analysis.coordination import CUTOFFS, bonds
 from bzs_repro.analysis.ovito_bonds import ovito_bonds
-from bzs_repro.structures.crystal import density_g_cm3
+from bzs_repro.measures import density_g_cm3
 
 ZR_CLASSES = (4, 5, 6, 7)  # Zr CN classes whose mean Zr-S bond the paper reports
 SS_CLOSE_A = 3.0  # S-S "close contact" (Angstrom): the crystal's shortest S-S is ~3.5 A

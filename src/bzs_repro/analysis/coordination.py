@@ -79,9 +79,3 @@ def coordination_numbers(
 ) -> np.ndarray:
     """Coordination number of every ``center`` atom by ``neighbor`` atoms within ``cutoff``."""
     return bonds(atoms, center, neighbor, cutoff).cn
-
-
-def min_pair_distance(atoms: Atoms, below: float = 1.0) -> float:
-    """Shortest interatomic distance if it is below ``below`` Angstrom, else ``inf``."""
-    d = neighbor_list("d", atoms, below)
-    return float(d.min()) if d.size else float("inf")

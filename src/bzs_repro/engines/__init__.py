@@ -1,11 +1,9 @@
 """Engines that execute protocols: ASE + pyace (embedded), LAMMPS (ML-PACE or pyace bridge).
 
-Every engine module offers the same two functions, taking the same protocol dataclasses
-(bzs_repro.protocols) and an ASE calculator from :func:`bzs_repro.potential.calculator`
-(which carries its potential file as ``calc.bzs_potential_path``):
-
-    relax(atoms, calc, protocol: Relax, ...) -> RelaxResult
-    run_md(atoms, calc, protocol: MDProtocol, workdir=None, progress=True, label="MD") -> MDResult
+Every engine module implements :class:`bzs_repro.engines.base.Engine` (relax, run_md,
+throughput_atom_steps_per_s, describe) on the protocol dataclasses of bzs_repro.protocols and an
+ASE calculator from :func:`bzs_repro.potential.calculator` (which carries its potential file as
+``calc.bzs_potential_path``), and returns the result types of engines/base.py.
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,57 +23,20 @@ from ase import Atoms, units
 from ase.io import write
 from threadpoolctl import threadpool_limits
 
-from bzs_repro.analysis.coordination import min_pair_distance
 from bzs_repro.engines import checkpoint
+from bzs_repro.engines.base import (
+    MDResult,
+    RelaxResult,
+    SimulationFailed,
+    check_sane,
+    check_temperature,
+    initial_velocities,
+    reference_temperature,
+)
+from bzs_repro.measures import density_g_cm3
 from bzs_repro.protocols import MDProtocol, MDStage, Relax
-from bzs_repro.structures.crystal import density_g_cm3
 
 log = logging.getLogger(__name__)
-
-
-class SimulationFailed(RuntimeError):
-    """The paper's failure criterion (a pair closer than 1 A, or atoms lost), or a blow-up."""
-
-
-BLOWUP_FACTOR = 3.0  # a thermo row hotter than 3 x target + 500 K is a blow-up, not a fluctuation
-
-
-def reference_temperature(protocol: MDProtocol, stage: MDStage, target_K: float) -> float:
-    """The temperature a thermo row is judged against: the thermostat's target, or the initial
-    velocities' temperature during the first stage (they may start hotter than its target)."""
-    first = stage is protocol.stages[0]  # the stage object itself: a later one may be equal
-    return max(target_K, (protocol.initial_T_K or 0.0) if first else 0.0)
-
-
-def check_temperature(T_K: float, target_K: float, where: str = "") -> None:
-    """Raise SimulationFailed when the temperature runs away from the thermostat's target:
-    beside the paper's criterion, which a collapse between two checks can pass (seen: 3000 K
-    NVT of the low-energy ACE at crystal density jumped to 3e5 K in 50 steps, after which
-    Nose-Hoover froze the atoms at 0.2 K with no pair under 1 A at any check)."""
-    if not np.isfinite(T_K) or BLOWUP_FACTOR * target_K + 500.0 < T_K:
-        msg = (
-            f"{where}: temperature {T_K:.4g} K against a target of {target_K:.0f} K "
-            "(the run blew up)"
-        )
-        raise SimulationFailed(msg)
-
-
-def check_sane(atoms: Atoms, n_expected: int, min_distance: float = 1.0, where: str = "") -> None:
-    """Raise SimulationFailed if atoms were lost, positions are not finite, or a pair is
-    closer than ``min_distance`` Angstrom."""
-    if len(atoms) != n_expected:
-        msg = f"{where}: {n_expected - len(atoms)} atoms lost"
-        raise SimulationFailed(msg)
-    if not np.isfinite(atoms.positions).all():
-        msg = f"{where}: non-finite positions (atoms lost)"
-        raise SimulationFailed(msg)
-    dmin = min_pair_distance(atoms, below=min_distance)
-    if dmin < min_distance:
-        msg = (
-            f"{where}: two atoms {dmin:.3f} A apart "
-            f"(< {min_distance} A, the paper's failure criterion)"
-        )
-        raise SimulationFailed(msg)
 
 
 def describe(calc) -> str:
@@ -84,15 +46,6 @@ def describe(calc) -> str:
     import ase
 
     return f"ASE {ase.__version__} + {type(calc).__name__} (python-ace {version('python-ace')})"
-
-
-@dataclass
-class RelaxResult:
-    atoms: Atoms
-    energy_eV: float
-    steps: int
-    converged: bool
-    fmax_eV_A: float
 
 
 def relax(
@@ -120,14 +73,6 @@ def relax(
     check_sane(atoms, n0, where="relax")
     fmax = float(np.sqrt((obj.get_forces() ** 2).sum(axis=1).max()))
     return RelaxResult(atoms, float(atoms.get_potential_energy()), opt.nsteps, converged, fmax)
-
-
-@dataclass
-class MDResult:
-    atoms: Atoms
-    thermo: list[dict]  # one row per thermo_every steps: step, time_ps, stage, T, E, V, rho, P
-    resumed_from_step: int
-    wall_s: float
 
 
 def _integrator(atoms: Atoms, stage: MDStage, protocol: MDProtocol, T: float):
@@ -229,15 +174,6 @@ def _thermo_row(
         "density_g_cm3": density_g_cm3(atoms),
         "pressure_GPa": float(-stress[:3].mean() / units.GPa),
     }
-
-
-def initial_velocities(atoms: Atoms, protocol: MDProtocol, rng) -> None:
-    """Maxwell-Boltzmann velocities at the protocol's initial temperature (K), no net momentum."""
-    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
-
-    T0 = protocol.initial_T_K if protocol.initial_T_K is not None else protocol.stages[0].T_start_K
-    MaxwellBoltzmannDistribution(atoms, temperature_K=T0, rng=rng)
-    Stationary(atoms)
 
 
 def run_md(

@@ -228,7 +228,7 @@ def relax_cached(engine, atoms: Atoms, calc, protocol, workdir: Path, label: str
     bit, by a later call with the same starting model and protocol (a unit of the workflow
     computed by another job). Not resumable midway: one relaxation, one job. Returns the
     engine's result (``wall_s`` in ``.wall_s`` of the state: ``(result, state)``)."""
-    from bzs_repro.engines.ase_engine import RelaxResult
+    from bzs_repro.engines.base import RelaxResult
 
     fp = f"{structure_fingerprint(atoms)}-{protocol.fingerprint()}-{protocol.max_steps}"
     loaded = load(workdir, fp, len(atoms), stem=label)

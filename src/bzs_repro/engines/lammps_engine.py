@@ -54,7 +54,7 @@ from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
 
 from bzs_repro.engines import checkpoint
 from bzs_repro.engines import lammps_decks as decks
-from bzs_repro.engines.ase_engine import (
+from bzs_repro.engines.base import (
     MDResult,
     RelaxResult,
     SimulationFailed,
@@ -63,9 +63,9 @@ from bzs_repro.engines.ase_engine import (
     initial_velocities,
     reference_temperature,
 )
+from bzs_repro.measures import density_g_cm3
 from bzs_repro.potential import MASSES, SPECIES, yace_file
 from bzs_repro.protocols import MDProtocol, Relax
-from bzs_repro.structures.crystal import density_g_cm3
 
 log = logging.getLogger(__name__)
 

@@ -28,12 +28,11 @@ from ase import Atoms, units
 from ase.geometry import get_distances
 
 from bzs_repro.fitting._tables import dataclass_from_table
+from bzs_repro.measures import AMU_G, density_g_cm3
 from bzs_repro.potential import MASSES, SPECIES
-from bzs_repro.structures.crystal import density_g_cm3
 
 CONFIG_TYPES = ("bulk", "dimer", "crys", "MD", "npt", "crys-amorph")
 FORMULA = {"Ba": 1, "Zr": 1, "S": 3}
-AMU_G = 1.66053906660e-24
 
 
 def _with_masses(atoms: Atoms) -> Atoms:
@@ -165,7 +164,7 @@ def _langevin_snapshots(
     from ase.md.langevin import Langevin
     from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
 
-    from bzs_repro.analysis.coordination import min_pair_distance
+    from bzs_repro.measures import min_pair_distance
 
     atoms = atoms.copy()
     if len(fixed):

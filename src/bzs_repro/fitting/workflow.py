@@ -96,7 +96,7 @@ def _labelled(path: Path, make, ref, progress: bool, desc: str) -> list[Atoms]:
 def run_workflow(cfg: dict, ref, workdir: Path, progress: bool = True) -> WorkflowResult:
     """Run the iterative loop with config ``cfg`` (keys: seed, test_fraction, iterations,
     [recipe], [basis], [fit]) and reference labeller ``ref``; checkpoints under ``workdir``."""
-    from bzs_repro.structures.crystal import relax_crystal
+    from bzs_repro.relaxed import relax_crystal
 
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -193,7 +193,8 @@ def quality_checks(
     from bzs_repro.engines import get_engine
     from bzs_repro.fitting.fit import ace_calculator
     from bzs_repro.protocols import MDProtocol, MDStage
-    from bzs_repro.structures.crystal import relax_crystal, spacegroup_number
+    from bzs_repro.relaxed import relax_crystal
+    from bzs_repro.structures.crystal import spacegroup_number
 
     calc = ace_calculator(yaml_path)
     relaxed = relax_crystal(calc, fmax=1e-3)

@@ -183,7 +183,8 @@ def run(run, cfg: dict) -> None:
     from bzs_repro.figures.fig1 import make_crosscheck, make_fig1
     from bzs_repro.fitting.dataset import summary
     from bzs_repro.fitting.structure_map import pca_map, soap_vectors
-    from bzs_repro.structures.crystal import relax_crystal, spacegroup_number
+    from bzs_repro.relaxed import relax_crystal
+    from bzs_repro.structures.crystal import spacegroup_number
 
     if cfg.get("reference", "chgnet") == "chgnet":
         require("reference", step="fig1 (CHGNet reference, SOAP map)")

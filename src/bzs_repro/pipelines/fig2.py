@@ -11,27 +11,24 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from pathlib import Path
 
 from bzs_repro.analysis.amorphous import structure_summary
 from bzs_repro.analysis.angles import bond_angle_distributions
-from bzs_repro.analysis.meltquench import (
-    cost_estimate,
-    format_duration,
-    meltquench_protocol,
-    sample_frames,
-    stage_average,
-)
+from bzs_repro.analysis.meltquench import cost_estimate, format_duration, stage_average
 from bzs_repro.analysis.rdf import half_box, long_range_deviation, rdf
 from bzs_repro.engines import checkpoint
-from bzs_repro.engines.ase_engine import SimulationFailed
+from bzs_repro.engines.base import SimulationFailed
+from bzs_repro.measures import density_g_cm3
 from bzs_repro.pipelines import engine_and_potential
-from bzs_repro.protocols import MDProtocol, MDStage
+from bzs_repro.protocols import MDProtocol, MDStage, meltquench_protocol
+from bzs_repro.relaxed import relax_crystal
 from bzs_repro.structures.amorphous import (
     crystal_supercell,
     read_authors_model,
     start_configuration,
 )
-from bzs_repro.structures.crystal import density_g_cm3, relax_crystal, spacegroup_number
+from bzs_repro.structures.crystal import spacegroup_number
 
 log = logging.getLogger(__name__)
 T = "fig2"
@@ -194,6 +191,49 @@ def run_part(run, cfg: dict, part: str) -> None:
         run.note(f"Melt-quench {start} at {rate:.0e} K/s FAILED by the paper's criterion: {err}")
         return
     run.note(f"melt-quench {start} at {rate:.0e} K/s: {res['tag']}, {len(res['atoms'])} atoms")
+
+
+def sample_frames(
+    engine,
+    atoms,
+    calc,
+    T_K: float,
+    n_frames: int,
+    every: int,
+    dt_fs: float,
+    workdir: Path,
+    seed: int = 0,
+    progress: bool = True,
+) -> list:
+    """``n_frames`` snapshots ``every`` steps apart from NVT at ``T_K`` starting at ``atoms``
+    (for ensemble-averaged g(r)); resumable in ``workdir`` like any run."""
+    from ase.io import read
+
+    stage = MDStage("sample", "nvt", n_frames * every * dt_fs / 1000.0, T_K)
+    protocol = MDProtocol(
+        (stage,),
+        dt_fs=dt_fs,
+        seed=seed,
+        thermo_every=every,
+        checkpoint_every=every * max(1, n_frames // 4),
+        initial_T_K=T_K,
+    )
+    workdir = Path(workdir)
+    workdir.mkdir(
+        parents=True, exist_ok=True
+    )  # run_md writes the trajectory before its first checkpoint
+    traj = workdir / "trajectory.extxyz"  # the engines trim it to their checkpoint on resume
+    engine.run_md(
+        atoms,
+        calc,
+        protocol,
+        workdir=workdir,
+        progress=progress,
+        label="sample g(r)",
+        trajectory_every=every,
+    )
+    frames = read(traj, index=":", format="extxyz")
+    return frames[-n_frames:]
 
 
 def crystal_at_temperature(cfg: dict, calc, engine, crystal, run):

@@ -25,8 +25,8 @@ from bzs_repro.analysis.gb_energy import (
 )
 from bzs_repro.pipelines import engine_and_potential
 from bzs_repro.protocols import Relax
+from bzs_repro.relaxed import relax_crystal
 from bzs_repro.structures import gb
-from bzs_repro.structures.crystal import relax_crystal
 
 log = logging.getLogger(__name__)
 T = "fig3"

@@ -21,8 +21,8 @@ from bzs_repro.analysis.extrapolation import active_set_configs, build_active_se
 from bzs_repro.analysis.scherrer import scherrer_table
 from bzs_repro.engines import get_engine
 from bzs_repro.protocols import Relax
+from bzs_repro.relaxed import relax_crystal, relaxation_calculator
 from bzs_repro.structures import polycrystal as pc
-from bzs_repro.structures.crystal import relax_crystal
 
 log = logging.getLogger(__name__)
 T = "fig4"
@@ -105,7 +105,7 @@ def _models(cfg: dict, seed, run) -> dict:
 
 def _setup(run):
     """(engine, relaxation calculator, relaxed seed crystal) of a fig4 run or unit."""
-    variant, calc = pc.relaxation_calculator(run.settings.data)
+    variant, calc = relaxation_calculator(run.settings.data)
     run.add_input(f"ACE {variant}", calc.bzs_potential_path)
     run.note(
         f"Polycrystals relaxed with the {calc.bzs_label} ACE"

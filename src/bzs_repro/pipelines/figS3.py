@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from bzs_repro.analysis.phonons import band_structure, dos, force_constants, read_band_yaml
-from bzs_repro.structures.crystal import relax_crystal, spacegroup_number
+from bzs_repro.relaxed import relax_crystal
+from bzs_repro.structures.crystal import spacegroup_number
 
 
 def _phonons(run, name: str, calc, cfg: dict):

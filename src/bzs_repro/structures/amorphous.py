@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 from ase import Atoms
 
+from bzs_repro.measures import AMU_G
 from bzs_repro.potential import MASSES
 from bzs_repro.structures.crystal import bazrs3_pnma
 
 STARTS = ("melted-crystal", "random")
-AMU_G = 1.66053906660e-24
 
 
 def crystal_supercell(reps: tuple[int, int, int], crystal: Atoms | None = None) -> Atoms:

@@ -1,4 +1,5 @@
-"""The orthorhombic (Pnma, No. 62) BaZrS3 crystal and its relaxation with a potential."""
+"""The orthorhombic (Pnma, No. 62) BaZrS3 crystal: its cell, space group (its relaxation with a
+potential: :func:`bzs_repro.relaxed.relax_crystal`)."""
 
 from __future__ import annotations
 
@@ -50,25 +51,3 @@ def spacegroup_number(atoms: Atoms, symprec: float = 0.1) -> int:
     cell = (np.asarray(atoms.cell), atoms.get_scaled_positions(), atoms.numbers)
     ds = spglib.get_symmetry_dataset(cell, symprec=symprec)
     return 0 if ds is None else int(ds.number)
-
-
-def density_g_cm3(atoms: Atoms) -> float:
-    """Mass density in g/cm3 (masses in amu, volume in Angstrom^3)."""
-    amu_g = 1.66053906660e-24
-    return float(atoms.get_masses().sum() * amu_g / (atoms.get_volume() * 1e-24))
-
-
-def relax_crystal(calc, atoms: Atoms | None = None, fmax: float = 1e-4, steps: int = 1000) -> Atoms:
-    """Relax positions and the (orthorhombic) cell of the crystal at zero pressure.
-
-    Uses ASE's BFGS on a FrechetCellFilter with the shear components masked, so the cell
-    stays orthorhombic. Returns a new Atoms with the calculator attached.
-    """
-    from ase.filters import FrechetCellFilter
-    from ase.optimize import BFGS
-
-    atoms = (atoms or bazrs3_pnma()).copy()
-    atoms.calc = calc
-    filt = FrechetCellFilter(atoms, mask=[1, 1, 1, 0, 0, 0])
-    BFGS(filt, logfile=None).run(fmax=fmax, steps=steps)
-    return atoms

@@ -28,10 +28,8 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 from ase import Atoms
@@ -402,48 +400,3 @@ def is_stoichiometric(atoms: Atoms) -> bool:
     s = atoms.get_chemical_symbols()
     nba, nzr, ns = s.count("Ba"), s.count("Zr"), s.count("S")
     return nba == nzr and ns == 3 * nzr and len(s) == 5 * nzr
-
-
-# ---------------------------------------------------------------- command line
-def _lattice_crystal(lattice) -> Atoms:
-    from bzs_repro.structures.crystal import bazrs3_pnma
-
-    if lattice:
-        return bazrs3_pnma(*lattice)
-    try:  # the paper potential's relaxed crystal when available
-        from bzs_repro.potential import calculator
-        from bzs_repro.structures.crystal import relax_crystal
-
-        return relax_crystal(calculator("low-energy", "paper"))
-    except Exception as err:  # noqa: BLE001 - fall back to the room-temperature lattice
-        log.warning("paper potential unavailable (%s): using the room-temperature lattice", err)
-        return bazrs3_pnma()
-
-
-def cli_build(args) -> int:
-    """`bzs-repro build gb (--misorientation DEG | --sigma N) [--lattice a b c] --out FILE`.
-
-    --misorientation is the rotation of each grain (the paper's low-angle labels); the
-    boundary is built unrelaxed with grains of --thickness Angstrom (default 20);
-    --lattice a b c (Pnma, b = tilt axis)."""
-    from ase.io import write
-
-    crystal = _lattice_crystal(getattr(args, "lattice", None))
-    crystal.calc = None
-    a, _, c = crystal.cell.lengths()
-    if getattr(args, "sigma", None):
-        choice = find_sigma(int(args.sigma), a, c)
-    else:
-        choice = low_angle(float(args.misorientation), a, c)
-    bc = build_bicrystal(crystal, choice, thickness_A=float(getattr(args, "thickness", 20.0)))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.extxyz")  # nothing half-written
-    try:
-        write(tmp, bc.atoms, format="extxyz")
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    print(bc.describe())
-    print(f"wrote {out}")
-    return 0

@@ -31,7 +31,6 @@ atom) until the counts are exactly BaZrS3 (1:1:3).
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -371,72 +370,3 @@ def composition_deviation(atoms: Atoms) -> float:
 def mean_grain_size_A(params: AtomskParams) -> float:
     """Equivalent-sphere diameter (A) of the mean grain volume, (6 V / (pi n))^(1/3)."""
     return float((6 * np.prod(params.box) / (np.pi * params.n_grains)) ** (1 / 3))
-
-
-def default_seed(lattice=None, data: str = "auto") -> tuple[Atoms, str]:
-    """The seed unit cell and a sentence saying what it is: ``bazrs3_pnma(*lattice)`` when
-    ``lattice`` is given, else the crystal relaxed with the potential in use (full-dataset
-    ACE where available, else low-energy)."""
-    from bzs_repro.structures.crystal import bazrs3_pnma, relax_crystal
-
-    if lattice is not None:
-        return bazrs3_pnma(*lattice), f"Pnma cell with a,b,c = {tuple(lattice)} A (given)"
-    _variant, calc = relaxation_calculator(data)
-    seed = relax_crystal(calc)
-    abc = ", ".join(f"{v:.4f}" for v in seed.cell.lengths())
-    return seed, f"Pnma crystal relaxed with {calc.bzs_label} ACE: a,b,c = {abc} A"
-
-
-def relaxation_calculator(data: str = "auto"):
-    """(variant, calculator): the full-dataset ACE where available (paper's choice for
-    polycrystals), else the low-energy one (logged; the pipeline reports which). A file that
-    exists but is refused (checksum, malformed) is an error, never a reason to switch."""
-    from bzs_repro.data.registry import DataUnavailableError
-    from bzs_repro.potential import calculator, resolve_data_mode
-
-    reasons = []
-    for variant in ("full-dataset", "low-energy"):
-        try:
-            mode, _ = resolve_data_mode(data, variant)
-            return variant, calculator(variant, mode)
-        except DataUnavailableError as err:  # absent, not refused: fall back, loudly
-            log.warning("%s ACE unavailable (%s)", variant, err)
-            reasons.append(f"{variant}: {err}")
-    raise RuntimeError("no ACE potential available: " + "; ".join(reasons))
-
-
-def cli_build(args) -> int:
-    """``bzs-repro build polycrystal``: build, write extxyz (+ parameter file), print report."""
-    if args.atomsk_params is not None:
-        params = read_atomsk_params(args.atomsk_params)
-        origin = f"Atomsk parameters {args.atomsk_params}"
-    else:
-        if args.box is None:
-            raise ValueError("--grains needs --box L (Angstrom)")
-        params = random_params(args.grains, args.box, args.seed)
-        origin = f"random: {args.grains} grains, box {args.box} A, seed {args.seed}"
-    seed, seed_text = default_seed(args.lattice)
-    atoms = build_polycrystal(params, seed)
-    atoms.info["polycrystal_origin"] = origin
-    atoms.info["polycrystal_seed"] = seed_text
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.extxyz")  # nothing half-written
-    try:
-        atoms.write(tmp, format="extxyz")
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    par = write_atomsk_params(
-        params, out.with_name(out.stem + "_param.txt"), f"bzs-repro (seed {args.seed})"
-    )
-    print(f"{len(atoms)} atoms, {params.n_grains} grains ({origin}); seed: {seed_text}")
-    print(
-        f"removed {atoms.info['polycrystal_removed_close']} atoms closer than "
-        f"{atoms.info['polycrystal_min_distance_A']} A across GBs and "
-        f"{atoms.info['polycrystal_removed_balance']} to keep BaZrS3 stoichiometry"
-    )
-    for row in composition_report(atoms):
-        print("  " + ", ".join(f"{k}={v}" for k, v in row.items()))
-    print(f"wrote {out} and {par}")
-    return 0
