@@ -25,6 +25,7 @@ The id's first component is the target (``fig2.density_g_cm3`` belongs to target
 
 from __future__ import annotations
 
+import functools
 import math
 import tomllib
 from pathlib import Path
@@ -205,3 +206,23 @@ def load_expectations(path: Path | None = None) -> list[Expectation]:
         msg = f"{', '.join(map(str, paths))}: duplicate expectation ids {dupes}"
         raise ExpectationsError(msg)
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _by_id() -> dict[str, Expectation]:
+    return {e.id: e for e in load_expectations()}
+
+
+def paper_value(ident: str) -> float:
+    """The stored value of expectation ``ident`` (a paper or experiment number): pipelines
+    quote the paper in their notes and tables from here, so that each printed number of the
+    paper is written once, in data/expectations.toml."""
+    try:
+        exp = _by_id()[ident]
+    except KeyError:
+        msg = f"no expectation {ident!r} in data/expectations.toml"
+        raise KeyError(msg) from None
+    if exp.value is None:
+        msg = f"expectation {ident!r} holds no single value (kind {exp.kind})"
+        raise ValueError(msg)
+    return float(exp.value)

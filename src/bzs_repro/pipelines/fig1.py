@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bzs_repro.data.expectations import paper_value
 from bzs_repro.fitting.errors import Predictions, error_table, predict
 from bzs_repro.fitting.fit import VARIANTS, ace_calculator, fit_e0
 from bzs_repro.fitting.workflow import low_energy_threshold, run_workflow, workflow_config
@@ -123,7 +124,10 @@ def paper_rmse_with_dft(run, cfg: dict) -> None:
             f"energy/forces and a test split via dft_data or {DFT_DATA_ENV}"
         )
         run.unavailable_input(keys, why)
-        run.note(f"fig1.rmse_energy_* (13.9 / 23.1 meV/atom) UNAVAILABLE: {why}.")
+        paper = " / ".join(
+            f"{paper_value(f'fig1.rmse_energy_{k}_meV_atom'):g}" for k in SHORT.values()
+        )
+        run.note(f"fig1.rmse_energy_* ({paper} meV/atom) UNAVAILABLE: {why}.")
         return
     ref = get_reference("file", path=path)
     data = ref.structures()
@@ -169,7 +173,8 @@ def paper_rmse_with_dft(run, cfg: dict) -> None:
         run.note(
             f"paper ACE {variant} vs the user's DFT data ({path}, {len(sel)} test structures): "
             f"{pred.energy_rmse_meV():.1f} meV/atom, no offsets (paper: "
-            f"{'13.9' if variant == 'low-energy' else '23.1'}); with per-species shifts fitted on "
+            f"{paper_value(f'fig1.rmse_energy_{SHORT[variant]}_meV_atom'):g}); with per-species "
+            "shifts fitted on "
             f"the {len(train)} train structures "
             f"({', '.join(f'{k} {v:+.4f} eV' for k, v in shift.items())}): "
             f"{shifted.energy_rmse_meV():.1f} meV/atom."
