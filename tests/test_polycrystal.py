@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from ase import Atoms
 from ase.io import read
 
 from bzs_repro.structures import polycrystal as pc
@@ -117,13 +118,53 @@ def test_one_grain_without_rotation_is_the_crystal(seed):
     assert len(poly) == len(ref) == 20 * 18
     assert poly.info["polycrystal_removed_close"] == 0
     assert poly.get_chemical_formula() == ref.get_chemical_formula()
-    # same sites: shift the crystal by the node and compare wrapped positions per species
+    # same sites as Atomsk lays them: the template's centre of mass on the grain centre (one
+    # node: the node itself), i.e. the crystal shifted by node - COM of the template block
+    com = pc.atomsk_template_com(seed, pc.atomsk_template_size(params))
+    assert np.allclose(pc.atomsk_grain_centres(params), node)
     for el in ("Ba", "Zr", "S"):
         a = np.mod(poly.positions[np.array(poly.get_chemical_symbols()) == el], box)
-        b = np.mod(ref.positions[np.array(ref.get_chemical_symbols()) == el] + node, box)
+        b = np.mod(ref.positions[np.array(ref.get_chemical_symbols()) == el] + node - com, box)
         d = a[:, None, :] - b[None, :, :]
         d -= box * np.round(d / box)
         assert np.linalg.norm(d, axis=2).min(axis=1).max() < 1e-6
+
+
+def test_atomsk_grain_centre_and_template():
+    """Atomsk's grain centre, (2 node + the 6 nearest node-image midpoints) / 8, by brute force;
+    its template block of a cubic seed whose edge divides T has its centre of mass at T/2."""
+    box = np.array([20.0, 23.0, 26.0])
+    nodes = np.array([[4.0, 5.0, 6.0], [11.0, 9.0, 8.0], [15.0, 18.0, 20.0]])
+    params = pc.AtomskParams(box, nodes, np.zeros((3, 3)))
+    for g, node in enumerate(nodes):
+        cand = []
+        for h, other in enumerate(nodes):
+            for i in (-1, 0, 1):
+                for j in (-1, 0, 1):
+                    for k in (-1, 0, 1):
+                        q = other + box * np.array([i, j, k])
+                        if h != g or (i, j, k) != (0, 0, 0):
+                            cand.append((float(np.linalg.norm(q - node)), (q + node) / 2))
+        cand.sort(key=lambda c: c[0])
+        expected = (2 * node + sum(m for _, m in cand[:6])) / 8
+        assert np.allclose(pc.atomsk_grain_centres(params)[g], expected)
+    assert pc.atomsk_template_size(params) == pytest.approx(1.25 * 26.0 * 1.5 + 6.0)  # 3 nodes
+    cubic = Atoms("Zr", cell=[2.0, 2.0, 2.0], pbc=True)
+    assert np.allclose(pc.atomsk_template_com(cubic, 40.0), 20.0)
+
+
+def test_composition_is_reported_not_forced(seed):
+    """As Atomsk: no stoichiometry balancing by default (the paper's S-deficient boundaries);
+    balance='formula' forces exact BaZrS3 on request."""
+    params = pc.random_params(6, 36.0, seed=11)
+    poly = pc.build_polycrystal(params, seed)
+    assert poly.info["polycrystal_balance"] == "none"
+    assert poly.info["polycrystal_removed_balance"] == 0
+    forced = pc.build_polycrystal(params, seed, balance="formula")
+    sym = forced.get_chemical_symbols()
+    assert sym.count("Ba") == sym.count("Zr") == sym.count("S") / 3
+    assert len(poly) - len(forced) == forced.info["polycrystal_removed_balance"] > 0
+    assert pc.composition_deviation(forced) < pc.composition_deviation(poly)
 
 
 def test_composition_and_gb_cleanup(seed):
@@ -141,8 +182,6 @@ def test_composition_and_gb_cleanup(seed):
     from bzs_repro.measures import min_pair_distance
 
     assert min_pair_distance(poly) >= poly.info["polycrystal_min_distance_A"]
-    unbalanced = pc.build_polycrystal(params, seed, balance="none")
-    assert len(unbalanced) - len(poly) == poly.info["polycrystal_removed_balance"]
 
 
 def test_cli_build(tmp_path):

@@ -29,6 +29,24 @@ def relax_crystal(calc, atoms: Atoms | None = None, fmax: float = 1e-4, steps: i
     return atoms
 
 
+def relax_crystal_strained(
+    calc, b_A: float, atoms: Atoms | None = None, fmax: float = 1e-4, steps: int = 1000
+) -> Atoms:
+    """The crystal with its b axis (the GB cells' tilt axis) held at ``b_A`` Angstrom, positions
+    and the a, c lengths relaxed at zero stress (the bulk a strained cell is compared with)."""
+    from ase.filters import FrechetCellFilter
+    from ase.optimize import BFGS
+
+    atoms = (atoms or relax_crystal(calc)).copy()
+    cell = atoms.cell.array.copy()
+    cell[1] *= b_A / atoms.cell.lengths()[1]
+    atoms.set_cell(cell, scale_atoms=True)
+    atoms.calc = calc
+    filt = FrechetCellFilter(atoms, mask=[1, 0, 1, 0, 0, 0])
+    BFGS(filt, logfile=None).run(fmax=fmax, steps=steps)
+    return atoms
+
+
 def relaxation_calculator(data: str = "auto"):
     """(variant, calculator): the full-dataset ACE where available (paper's choice for
     polycrystals), else the low-energy one (logged; the pipeline reports which). A file that

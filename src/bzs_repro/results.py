@@ -248,7 +248,7 @@ class TargetRun:
             self.not_produced[k] = why
 
     def unavailable_input(self, keys, why: str) -> None:
-        """Numbers that need an input that is public nowhere, which this run lacks."""
+        """Numbers that need an input this run lacks (public nowhere, or not obtainable here)."""
         for k in [keys] if isinstance(keys, str) else keys:
             self.unavailable[k] = why
 

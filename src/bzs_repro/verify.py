@@ -14,8 +14,9 @@ Statuses, one row per expectation (data/expectations*.toml):
 - EXPERIMENT: compared with an experiment the paper quotes (EXAFS): the difference is shown,
   never PASS/FAIL.
 - OTHER SCALE: a number reproduced at another scale than the row's: shown, never compared.
-- UNAVAILABLE: the number needs an input that is public nowhere (``needs``), and the run said
-  it did not have it.
+- UNAVAILABLE: the number needs an input this machine lacks (``needs``: public nowhere, as
+  the DFT data, or public but not obtainable here, as the authors' zipped polycrystals
+  offline), and the run said it did not have it.
 - NOT RUN: the row applies to a run in the folder, but the number is missing (a step was
   skipped, e.g. an optional extra is not installed) or the target's run failed.
 - N/A: the row does not apply to what is in the folder (target absent, other data mode or
@@ -356,7 +357,7 @@ def headline(rows: list[Row]) -> str:
         f"{len(cmp_)} of the paper's {len(paper)} printed numbers were compared at their own "
         f"scale and data mode ({n['PASS']} PASS, {n['FAIL']} FAIL, {n['DISAGREES']} DISAGREES); "
         f"{owed} are still owed ({n['OTHER SCALE']} reproduced at another scale only, "
-        f"{n['UNAVAILABLE']} need data that is public nowhere, {n['SURROGATE']} surrogate-mode "
+        f"{n['UNAVAILABLE']} need data this machine lacks, {n['SURROGATE']} surrogate-mode "
         f"numbers not compared, {n['NOT RUN'] + n['N/A']} not run here)."
     )
 

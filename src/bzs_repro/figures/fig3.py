@@ -15,18 +15,24 @@ def panel_a(ax, rows: list[dict], data: str, scale: str) -> None:
     """E_GBf (J/m2) vs the paper's angle label; CSL boundaries at the right, by Sigma.
 
     rows: dicts with label, x (position), egb (MLIP), and optionally egb_ref (reference
-    single points), egb_dft (user file), egb_authors (the authors' cells, per-atom reference).
+    single points), egb_dft (user file), egb_authors (the authors' cells, strained per-atom
+    reference) and egb_authors_span (their values under the four references: strain x per
+    atom / site).
     """
     xs = [r["x"] for r in rows]
     ax.plot(xs, [r["egb"] for r in rows], "o", color="C0", label=f"ACE ({data}), relaxed here")
     for key, mk, col, lab in (
         ("egb_ref", "s", "C1", "CHGNet single points (surrogate reference)"),
         ("egb_dft", "D", "k", "DFT (user file)"),
-        ("egb_authors", "^", "C2", "authors' cells, ACE (per-atom ref.)"),
+        ("egb_authors", "^", "C2", "authors' cells, ACE (strained bulk, per atom)"),
     ):
         pts = [(r["x"], r[key]) for r in rows if r.get(key) is not None]
         if pts:
             ax.plot(*zip(*pts, strict=True), mk, color=col, mfc="none", label=lab)
+    spans = [(r["x"], min(v), max(v)) for r in rows if (v := r.get("egb_authors_span"))]
+    if spans:  # the authors' cells under the four bulk references (strain, per atom / site)
+        x, lo, hi = zip(*spans, strict=True)
+        ax.vlines(x, lo, hi, color="C2", lw=1.2, label="authors' cells: span of bulk references")
     ax.set_xticks(xs, [r["label"] for r in rows], rotation=45)
     ax.set_xlabel("misorientation (grain rotation, deg) / CSL")
     ax.set_ylabel(r"$E_\mathrm{GBf}$ (J m$^{-2}$)")

@@ -202,6 +202,10 @@ def run(run, cfg: dict) -> None:
             f"{paper_value('fig4.zrs_bond_mean_A'):g} A at paper scale only)"
         )
 
+    # the authors' relaxed models, when a copy is at hand (paper mode)
+    if run.settings.data == "paper" and cfg.get("authors_polycrystals", True):
+        authors_polycrystals(run, cfg)
+
     # scattering
     pats, timings = _scattering(run, cfg, relaxed)
     sizes = {k: models[k].info["mean_grain_size_A"] for k in pats}
@@ -310,14 +314,98 @@ def _gammas(run, cfg, calc, seed, models, relaxed) -> dict:
     return out
 
 
+def _grids(cfg: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Q (1/A: the paper's XRD range, the config's step) and r (A: DebyeCalculator's G(r)
+    defaults) of every pattern of this target."""
+    q = sc.q_grid(float(cfg["xrd_qmin"]), float(cfg["xrd_qmax"]), float(cfg["xrd_qstep"]))
+    return q, np.arange(sc.DEFAULTS["rmin"], sc.DEFAULTS["rmax"], sc.DEFAULTS["rstep"])
+
+
+AUTHORS_MODELS = {
+    "8": "polycrystal-8grain",
+    "16": "polycrystal-16grain",
+    "50": "polycrystal-50grain",
+    "6": "polycrystal-6grain",
+}
+
+
+def authors_polycrystals(run, cfg: dict, reg=None) -> dict:
+    """The authors' relaxed polycrystals (registry polycrystal-*grain: zipped extxyz), analysed
+    when a copy is at hand (offline mirror or cache; ``bzs-repro fetch polycrystal-8grain``
+    downloads one where a network exists), as the paper analysed its models: atom count,
+    composition, CN(Zr) and Zr-S (3.1 A), XRD I(Q) and G(r) by the fast Debye path (tables
+    xrd_authors, pdf_authors). Returns {model key: pattern}."""
+    import pandas as pd
+
+    from bzs_repro.data.registry import default_registry
+    from bzs_repro.io.authors import read_zipped_extxyz
+
+    reg = reg or default_registry()
+    q, r = _grids(cfg)
+    pats, rows = {}, []
+    for key, name in AUTHORS_MODELS.items():
+        keys = [f"fig4.authors_{key}grains.{k}" for k in ("cn_zr_mean", "zrs_bond_mean_A")]
+        if not reg.available(name):
+            run.unavailable_input(
+                keys,
+                f"the authors' relaxed {key}-grain model ({reg[name].path}) is not in the "
+                f"offline mirror or the cache (`bzs-repro fetch {name}` where a network exists)",
+            )
+            continue
+        path = reg.fetch(name)
+        run.add_input(f"authors' {key}-grain polycrystal", path)
+        atoms = read_zipped_extxyz(path)
+        sn = _structure_numbers(atoms)
+        sym = atoms.get_chemical_symbols()
+        counts = {el: sym.count(el) for el in ("Ba", "Zr", "S")}
+        run.record(f"fig4.authors_{key}grains.n_atoms", len(atoms))
+        run.record(f"fig4.authors_{key}grains.cn_zr_mean", sn["cn_zr_mean"])
+        run.record(f"fig4.authors_{key}grains.zrs_bond_mean_A", sn["zrs_bond_mean_A"])
+        run.record(
+            f"fig4.authors_{key}grains.composition_deviation_pct", pc.composition_deviation(atoms)
+        )
+        rows.append(
+            {
+                "model": f"{key} grains (authors' file)",
+                "n_atoms": len(atoms),
+                **counts,
+                "cn_zr_mean": sn["cn_zr_mean"],
+                "zrs_bond_mean_A": sn["zrs_bond_mean_A"],
+            }
+        )
+        pats[key] = sc.fast_patterns(sc.cluster(atoms), q=q, r=r)
+        _say(
+            f"[fig4] authors' {key}-grain model: {len(atoms)} atoms "
+            f"(Ba:Zr:S {counts['Ba']}:{counts['Zr']}:{counts['S']}), CN(Zr) "
+            f"{sn['cn_zr_mean']:.3f}, Zr-S {sn['zrs_bond_mean_A']:.4f} A"
+        )
+    if rows:
+        run.save_table(_df(rows), "authors_polycrystals")
+        tt = sc.q_to_two_theta(q)
+        run.save_table(
+            pd.DataFrame(
+                {
+                    "q_inv_A": q,
+                    "two_theta_deg_CuKa1": tt,
+                    **{f"I_authors_{k}": p.iq for k, p in pats.items()},
+                }
+            ),
+            "xrd_authors",
+        )
+        run.save_table(
+            pd.DataFrame({"r_A": r, **{f"G_authors_{k}": p.gr for k, p in pats.items()}}),
+            "pdf_authors",
+        )
+    return pats
+
+
 def _scattering(run, cfg, relaxed):
     """XRD I(Q) on the paper's Q range and G(r) (DebyeCalculator defaults) of every discrete
     model with the fast path; DebyeCalculator itself on the 8-grain model as the cross-check
     (deviation and speed ratio recorded). Patterns are saved as tables (2-theta for Cu K-alpha1)."""
     import pandas as pd
 
-    q = sc.q_grid(float(cfg["xrd_qmin"]), float(cfg["xrd_qmax"]), float(cfg["xrd_qstep"]))
-    r = np.arange(sc.DEFAULTS["rmin"], sc.DEFAULTS["rmax"], sc.DEFAULTS["rstep"])
+    q, r = _grids(cfg)
     default_step = float(sc.q_grid(0.0, 1.0)[1])  # DebyeCalculator's pi / (rmax + rstep)
     run.note(
         f"Scattering parameters: XRD on the paper's Q range {cfg['xrd_qmin']}-{cfg['xrd_qmax']} "

@@ -142,23 +142,8 @@ def start_configuration(
 
 
 def read_authors_model(path: Path) -> Atoms:
-    """The authors' amorphous extxyz, wrapped into its periodic box.
+    """The authors' amorphous extxyz, wrapped into its periodic box
+    (:func:`bzs_repro.io.authors.read_authors_extxyz`)."""
+    from bzs_repro.io.authors import read_authors_extxyz
 
-    The file carries an ``Origin`` key that ASE ignores and absolute positions (some slightly
-    outside [Origin, Origin + L]); a periodic box is translation invariant, so wrapping the
-    absolute positions into [0, L) gives the same structure.
-    """
-    from ase.io import read
-
-    atoms = read(path, format="extxyz")
-    if atoms.cell.rank != 3:
-        msg = f"{path}: no 3D Lattice in the header"
-        raise ValueError(msg)
-    missing = {"Ba", "Zr", "S"} - set(atoms.get_chemical_symbols())
-    if missing:
-        msg = f"{path}: species {sorted(missing)} missing (expected Ba, Zr, S)"
-        raise ValueError(msg)
-    atoms.pbc = True
-    atoms.wrap()
-    atoms.set_masses([MASSES[s] for s in atoms.get_chemical_symbols()])
-    return atoms
+    return read_authors_extxyz(path)
