@@ -36,13 +36,17 @@ def main() -> None:
     v_cell = seed.get_volume()
     full = args.box**3 / v_cell * len(seed)
     lines = [
-        "# Atom counts of the authors' polycrystals rebuilt (benchmarks/study_polycrystal_count.py)",
+        "# Atom counts of the authors' polycrystals rebuilt",
         "",
-        f"Seed: Pnma crystal relaxed with the paper's full-dataset ACE, {v_cell:.2f} A3 per "
-        f"20-atom cell; box {args.box:g} A: a full box holds {full:.0f} atoms. The paper: "
-        "'about 310 000 atoms' for the 20 nm models.",
+        "(benchmarks/study_polycrystal_count.py)",
         "",
-        "| model | removal distance d (A) | atoms | vs full box | Ba:Zr:S | max fraction deviation (%) |",
+        (
+            f"Seed: Pnma crystal relaxed with the paper's full-dataset ACE, {v_cell:.2f} A3 per "
+            f"20-atom cell; box {args.box:g} A: a full box holds {full:.0f} atoms. The paper: "
+            "'about 310 000 atoms' for the 20 nm models."
+        ),
+        "",
+        "| model | removal distance d (A) | atoms | vs full box | Ba:Zr:S | max fraction dev. (%) |",
         "|---|---|---|---|---|---|",
     ]
     for name in ("atomsk-8grain-params", "atomsk-6grain-params"):
@@ -56,8 +60,9 @@ def main() -> None:
             sym = np.asarray(atoms.get_chemical_symbols())
             counts = [int((sym == el).sum()) for el in ("Ba", "Zr", "S")]
             dev = pc.composition_deviation(atoms)
+            rel = 100 * (len(atoms) / full - 1)
             lines.append(
-                f"| {p.n_grains} grains | {d:g} | {len(atoms)} | {100 * (len(atoms) / full - 1):+.2f} % | "
+                f"| {p.n_grains} grains | {d:g} | {len(atoms)} | {rel:+.2f} % | "
                 f"{':'.join(map(str, counts))} | {dev:.3f} |"
             )
             print(lines[-1])
