@@ -46,7 +46,7 @@ def main() -> None:
             "'about 310 000 atoms' for the 20 nm models."
         ),
         "",
-        "| model | removal distance d (A) | atoms | vs full box | Ba:Zr:S | max fraction dev. (%) |",
+        "| model | removal distance d (A) | atoms | vs full box | Ba:Zr:S | max dev. (%) |",
         "|---|---|---|---|---|---|",
     ]
     for name in ("atomsk-8grain-params", "atomsk-6grain-params"):
@@ -56,7 +56,7 @@ def main() -> None:
         built = pc.build_polycrystal(p, seed, min_distance_A=0.0, balance="none")
         print(f"{name}: {len(built)} atoms built in {time.time() - t0:.0f} s")
         for d in DISTANCES:
-            atoms, n_removed = pc.remove_close_pairs(built, d) if d > 0 else (built, 0)
+            atoms, _ = pc.remove_close_pairs(built, d) if d > 0 else (built, 0)
             sym = np.asarray(atoms.get_chemical_symbols())
             counts = [int((sym == el).sum()) for el in ("Ba", "Zr", "S")]
             dev = pc.composition_deviation(atoms)
