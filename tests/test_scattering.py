@@ -46,6 +46,28 @@ def test_fast_debye_matches_debyecalculator(seed):
     assert np.abs(fast.gr - ref.gr).max() < 1e-3 * np.abs(ref.gr).max()
 
 
+def test_the_backends_share_one_interface(seed):
+    """Both backends take (atoms, q, r) and return the same pattern type on the same grids:
+    the cross-check of fig4 is a loop over them; the DebyeCalculator backend refuses grids it
+    cannot compute instead of interpolating."""
+    atoms = sc.cluster(seed.repeat((3, 2, 3)))
+    q = sc.q_grid(1.61, 5.25, 0.01)
+    r = np.arange(sc.DEFAULTS["rmin"], sc.DEFAULTS["rmax"], sc.DEFAULTS["rstep"])
+    out = {}
+    for name, backend in sc.BACKENDS.items():
+        assert isinstance(backend, sc.ScatteringBackend), name
+        out[name] = backend.patterns(atoms, q, r)
+        assert isinstance(out[name], sc.Patterns)
+        assert np.allclose(out[name].q, q)
+        assert np.allclose(out[name].r, r)
+    assert sc.max_relative_deviation(out["fast"].iq, out["debyecalculator"].iq) < 1e-3
+    dc = sc.BACKENDS["debyecalculator"]
+    with pytest.raises(ValueError, match="uniform Q grid"):
+        dc.patterns(atoms, np.array([1.0, 1.1, 1.3]))
+    with pytest.raises(ValueError, match="G\\(r\\) grid is its default"):
+        dc.patterns(atoms, q, r[:100])
+
+
 def test_pair_histogram_counts_every_pair(seed):
     """Linear spreading keeps every pair (exactly) and its distance (first moment, to the
     1/64-step quantisation and float32), per species pair."""
