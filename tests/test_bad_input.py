@@ -89,7 +89,7 @@ GB_ARGS = [
     (["--misorientation", "1e300"], "--misorientation: '1e300' must be"),
     (["--sigma", "x"], "--sigma: invalid int value"),
     (["--sigma", "31", "--misorientation", "3"], "not allowed with argument"),
-    ([], "one of the arguments --misorientation --sigma is required"),
+    ([], "one of the arguments --grain-rotation --misorientation --sigma is required"),
     (["--sigma", "2", "--lattice", "7.09", "9.94", "6.94"], "no symmetric [001] tilt with Sigma2"),
 ]
 

@@ -159,3 +159,45 @@ def test_csl_table_follows_pymatgen_and_has_no_spurious_coincidences():
     assert [t.sigma for t in real] == [25, 31, 35]
     assert gb.sigma_of_rotation(88.82, A, C)[0] == 1  # what a numeric search alone reports
     assert gb.sigma_of_rotation(142.42, A, C)[0] == 5
+
+
+def test_the_measured_geometry_of_built_cells():
+    """Grain orientations from Zr-Zr directions (analysis.gb_geometry) give back the builder's
+    misorientation to 0.3 deg (Sigma31: 52.19 deg, folded mod 90 into 37.81) and its period."""
+    from bzs_repro.analysis import gb_geometry
+    from bzs_repro.analysis.gb_geometry import tilt_geometry
+    from bzs_repro.structures.crystal import bazrs3_pnma
+
+    a, b, c = 7.086, 9.941, 6.942
+    x = bazrs3_pnma(a, b, c)
+    for label in (2.5, 4.5, 9.5):
+        ch = gb.low_angle(label, a, c)
+        geo = tilt_geometry(gb.build_bicrystal(x, ch, 15.0).atoms)
+        assert geo.misorientation_deg == pytest.approx(ch.misorientation_deg, abs=0.3)
+        assert geo.period_A == pytest.approx(ch.period_A, abs=1e-6)
+        assert geo.tilt_A == pytest.approx(b)
+        assert geo.s_excess == 0
+        assert min(geo.coherence) > 0.9
+    s31 = gb.find_sigma(31, a, c)
+    geo = tilt_geometry(gb.build_bicrystal(x, s31, 15.0).atoms)
+    assert geo.misorientation_deg == pytest.approx(90 - s31.misorientation_deg, abs=0.5)
+    assert gb_geometry.fold_misorientation(s31.misorientation_deg) == pytest.approx(
+        37.805, abs=1e-3
+    )
+    # one crystal, no boundary: no misorientation
+    assert tilt_geometry(x.repeat((3, 4, 1))).misorientation_deg < 0.05
+
+
+def test_build_gb_flags_name_what_they_set(tmp_path, capsys):
+    """--misorientation is the angle between the grains, --grain-rotation each grain's."""
+    from ase.io import read
+
+    from bzs_repro.cli import main
+
+    lattice = ["--lattice", "7.086", "9.941", "6.942"]
+    a, b = tmp_path / "mis.extxyz", tmp_path / "rot.extxyz"
+    assert main(["build", "gb", "--misorientation", "9", *lattice, "--out", str(a)]) == 0
+    assert main(["build", "gb", "--grain-rotation", "4.5", *lattice, "--out", str(b)]) == 0
+    text = capsys.readouterr().out
+    assert "misorientation 9.335 deg (grains at +-4.667)" in text
+    assert read(a).positions.tolist() == read(b).positions.tolist()

@@ -37,11 +37,13 @@ def _lattice_crystal(lattice) -> Atoms:
 
 
 def build_gb(args) -> int:
-    """`bzs-repro build gb (--misorientation DEG | --sigma N) [--lattice a b c] --out FILE`.
+    """`bzs-repro build gb (--grain-rotation DEG | --misorientation DEG | --sigma N)
+    [--lattice a b c] --out FILE`.
 
-    --misorientation is the rotation of each grain (the paper's low-angle labels); the
-    boundary is built unrelaxed with grains of --thickness Angstrom (default 20);
-    --lattice a b c (Pnma, b = tilt axis)."""
+    --grain-rotation: each grain rotated by +-DEG (the paper's low-angle labels);
+    --misorientation: the angle between the grains (2 x the grain rotation); the boundary is
+    built unrelaxed with grains of --thickness Angstrom (default 20); --lattice a b c (Pnma,
+    b = tilt axis)."""
     from ase.io import write
 
     crystal = _lattice_crystal(getattr(args, "lattice", None))
@@ -49,8 +51,10 @@ def build_gb(args) -> int:
     a, _, c = crystal.cell.lengths()
     if getattr(args, "sigma", None):
         choice = find_sigma(int(args.sigma), a, c)
-    else:
-        choice = low_angle(float(args.misorientation), a, c)
+    elif getattr(args, "grain_rotation", None) is not None:
+        choice = low_angle(float(args.grain_rotation), a, c)
+    else:  # the misorientation is twice each grain's rotation
+        choice = low_angle(float(args.misorientation) / 2.0, a, c)
     bc = build_bicrystal(crystal, choice, thickness_A=float(getattr(args, "thickness", 20.0)))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -376,8 +376,19 @@ def build_parser() -> argparse.ArgumentParser:
     bsub = b.add_subparsers(dest="kind", required=True, parser_class=_Parser)
     gb = bsub.add_parser("gb", help="[001] tilt grain-boundary bicrystal")
     g = gb.add_mutually_exclusive_group(required=True)
-    g.add_argument("--misorientation", type=_finite, metavar="DEG")
-    g.add_argument("--sigma", type=int, metavar="N")
+    g.add_argument(
+        "--grain-rotation",
+        type=_finite,
+        metavar="DEG",
+        help="each grain rotated by +-DEG about the tilt axis (the paper's low-angle labels)",
+    )
+    g.add_argument(
+        "--misorientation",
+        type=_finite,
+        metavar="DEG",
+        help="the angle between the two grains (twice the grain rotation)",
+    )
+    g.add_argument("--sigma", type=int, metavar="N", help="a CSL boundary, e.g. 31")
     gb.add_argument("--lattice", type=_positive, nargs=3, metavar=("A", "B", "C"))
     gb.add_argument(
         "--thickness",
