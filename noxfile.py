@@ -1,6 +1,6 @@
 """Task runner. `nox -l` lists the sessions; figure sessions exist for each reproduce/<target>/.
 
-nox -s tests                      the test suite (about 5 minutes on 2 cores)
+nox -s tests                      the test suite (about 7 minutes on 2 cores)
 nox -s reproduce                  every target at smoke scale, then the report
 nox -s fig2 -- --scale reduced    one target (options: --scale --data --engine --out)
 nox -s verify                     the report of an existing results folder
