@@ -237,8 +237,10 @@ def test_through_slurm_killed_and_resumed(paper_mirror, tmp_path):
         time.sleep(0.5)
     proc.send_signal(signal.SIGINT)  # as Ctrl-C: the plugin cancels its queued Slurm jobs
     proc.wait(timeout=120)
+    # Snakemake removes the outputs of jobs it had not yet seen finish (the marker of a job
+    # that ended within the last status interval goes with them): what stays is finished
     before = _markers(out, "fig3")
-    assert 3 <= len(before) < 10
+    assert 1 <= len(before) < 10
     res = _snakemake(tmp_path, *opts, *cfg)
     log = res.stdout + res.stderr
     after = _markers(out, "fig3")
