@@ -63,6 +63,13 @@ def crosscheck_paper_potential(
     calc, why = _paper_calculator("low-energy")
     if calc is None:
         run.note(f"Cross-check of the paper's ACE against {reference} skipped: {why}")
+        run.unavailable_input(
+            [
+                "fig1.crosscheck_paper_ace_vs_reference_energy_rmse_meV_atom",
+                "fig1.crosscheck_paper_ace_vs_reference_force_rmse_meV_A",
+            ],
+            f"the paper's low-energy ACE is not at hand ({why})",
+        )
         return None
     run.add_input("paper ACE low-energy", calc.bzs_potential_path)
     e0 = _zero_offsets(structures_train, calc)
