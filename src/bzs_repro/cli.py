@@ -33,16 +33,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.part is not None and (args.target == "all" or args.verify):
         print("--part runs one unit of one target (no 'all', no --verify)", file=sys.stderr)
         return 2
-    if args.part is not None:  # a bad unit name fails before any work
-        units = targets[args.target].parts(args.scale)
-        if args.part not in units:
-            known = ", ".join(units) or "none: it runs as one unit"
-            print(
-                f"target {args.target} has no unit {args.part!r} at {args.scale} scale "
-                f"(units: {known}; `bzs-repro parts {args.target} --scale {args.scale}`)",
-                file=sys.stderr,
-            )
-            return 2
+    if args.part is not None:  # a bad unit name fails before any work (one line, exit 2)
+        targets[args.target].check_part(args.scale, args.part)
     out = _writable_out(Path(args.out))
     data, reason = resolve_data_mode(args.data)
     if data == "surrogate":  # the project's own files: checked before any work (paper: sha256)

@@ -47,18 +47,30 @@ class Target:
         cfg.update(self.raw["scales"][scale])
         return cfg
 
+    def _module(self):
+        return importlib.import_module(self.runner.partition(":")[0])
+
     def load_runner(self):
-        module, _, func = self.runner.partition(":")
-        return getattr(importlib.import_module(module), func)
+        return getattr(self._module(), self.runner.partition(":")[2])
 
     def parts(self, scale: str) -> dict[str, str]:
         """{unit name: resource kind} of the target at ``scale`` ({} if it is one unit)."""
-        module = importlib.import_module(self.runner.partition(":")[0])
-        split = getattr(module, "parts", None)
+        split = getattr(self._module(), "parts", None)
         return dict(split(self.config(scale))) if split else {}
 
+    def check_part(self, scale: str, part: str) -> None:
+        """ValueError naming the known units unless ``part`` is a unit at ``scale``."""
+        units = self.parts(scale)
+        if part not in units:
+            known = ", ".join(units) or "none: it runs as one unit"
+            msg = (
+                f"target {self.name} has no unit {part!r} at {scale} scale (units: {known}; "
+                f"`bzs-repro parts {self.name} --scale {scale}`)"
+            )
+            raise ValueError(msg)
+
     def run_part_function(self):
-        return importlib.import_module(self.runner.partition(":")[0]).run_part
+        return self._module().run_part
 
 
 def load_target(config_file: Path) -> Target:
@@ -114,45 +126,25 @@ def run_target(
     with target_lock(settings.out, target.name):
         recover(settings.out, target.name)
         run = TargetRun(target.name, settings, config=cfg)
-        log.info(
-            "%s: %s [scale=%s data=%s engine=%s]",
-            target.name,
-            target.title,
-            settings.scale,
-            settings.data,
-            settings.engine,
-        )
-        try:
-            target.load_runner()(run, cfg)
-            run.finish()
-        except BaseException as exc:
-            run.fail(exc, "".join(traceback.format_exception(exc)))
-            raise
+        _execute(run, target.title, lambda: target.load_runner()(run, cfg))
     return run
 
 
 def _run_part(target: Target, settings: RunSettings, cfg: dict[str, Any], part: str) -> TargetRun:
-    units = target.parts(settings.scale)
-    if part not in units:
-        known = ", ".join(units) or "none: it runs as one unit"
-        msg = (
-            f"target {target.name} has no unit {part!r} at {settings.scale} scale (units: {known})"
-        )
-        raise ValueError(msg)
+    target.check_part(settings.scale, part)
     with part_lock(settings.out, target.name, part):
         run = TargetRun(target.name, settings, config=cfg, part=part)
-        log.info(
-            "%s --part %s [scale=%s data=%s engine=%s]",
-            target.name,
-            part,
-            settings.scale,
-            settings.data,
-            settings.engine,
-        )
-        try:
-            target.run_part_function()(run, cfg, part)
-            run.finish()
-        except BaseException as exc:
-            run.fail(exc, "".join(traceback.format_exception(exc)))
-            raise
+        _execute(run, f"--part {part}", lambda: target.run_part_function()(run, cfg, part))
     return run
+
+
+def _execute(run: TargetRun, what: str, body) -> None:
+    """Run ``body`` for ``run``; finish it (publish, or a unit's marker) or keep its failure."""
+    s = run.settings
+    log.info("%s: %s [scale=%s data=%s engine=%s]", run.target, what, s.scale, s.data, s.engine)
+    try:
+        body()
+        run.finish()
+    except BaseException as exc:
+        run.fail(exc, "".join(traceback.format_exception(exc)))
+        raise

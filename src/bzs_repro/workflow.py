@@ -13,6 +13,7 @@ and its Slurm executor read them: ``runtime`` (minutes), ``mem_mb``, ``cpus_per_
 from __future__ import annotations
 
 import shlex
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,7 +98,4 @@ def command(job: Job, scale: str, data: str, engine: str, out: str, seed: int | 
 
 def summary(jobs: list[Job]) -> dict[str, int]:
     """Jobs per kind ({'md': 6, 'relax': 13, 'target': 5}), for the dry-run tests and docs."""
-    out: dict[str, int] = {}
-    for j in jobs:
-        out[j.kind] = out.get(j.kind, 0) + 1
-    return out
+    return dict(Counter(j.kind for j in jobs))

@@ -226,8 +226,9 @@ def relax_cached(engine, atoms: Atoms, calc, protocol, workdir: Path, label: str
     """``engine.relax(atoms, calc, protocol)`` once: its result (relaxed atoms, energy, steps,
     convergence, fmax) is kept as the checkpoint ``workdir/<label>.ckpt`` and read back, bit for
     bit, by a later call with the same starting model and protocol (a unit of the workflow
-    computed by another job). Not resumable midway: one relaxation, one job. Returns the
-    engine's result (``wall_s`` in ``.wall_s`` of the state: ``(result, state)``)."""
+    computed by another job). Not resumable midway: one relaxation, one job. Returns
+    (the engine's RelaxResult, state: energy, steps, convergence, fmax, wall_s in s of the
+    computing call, ``reused``)."""
     from bzs_repro.engines.base import RelaxResult
 
     fp = f"{structure_fingerprint(atoms)}-{protocol.fingerprint()}-{protocol.max_steps}"

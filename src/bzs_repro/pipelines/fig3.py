@@ -70,7 +70,6 @@ def authors_cells(run, calc, bulk: BulkReference, crystal=None) -> dict[str, dic
         at.pbc = True
         at.calc = calc
         e = float(at.get_potential_energy())
-        sym = at.get_chemical_symbols()
         res = nonstoichiometric_gb_energies(at, e, bulk, normal_axis=1)
         geo = tilt_geometry(at, normal_axis=1, tilt_axis=2)
         tilt = round(float(at.cell.lengths()[2]), 4)  # their tilt axis is z (our crystal's b)
@@ -81,9 +80,7 @@ def authors_cells(run, calc, bulk: BulkReference, crystal=None) -> dict[str, dic
         res.update({f"{k}_strained": v for k, v in res_s.items()})
         out[lab] = {
             "natoms": len(at),
-            "Ba": sym.count("Ba"),
-            "Zr": sym.count("Zr"),
-            "S": sym.count("S"),
+            **geo.counts,
             "Lx_A": at.cell[0, 0],
             "Ly_A": at.cell[1, 1],
             "Lz_A": at.cell[2, 2],

@@ -335,7 +335,6 @@ def authors_polycrystals(run, cfg: dict, reg=None) -> dict:
     downloads one where a network exists), as the paper analysed its models: atom count,
     composition, CN(Zr) and Zr-S (3.1 A), XRD I(Q) and G(r) by the fast Debye path (tables
     xrd_authors, pdf_authors). Returns {model key: pattern}."""
-    import pandas as pd
 
     from bzs_repro.data.registry import default_registry
     from bzs_repro.io.authors import read_zipped_extxyz
@@ -381,29 +380,35 @@ def authors_polycrystals(run, cfg: dict, reg=None) -> dict:
         )
     if rows:
         run.save_table(_df(rows), "authors_polycrystals")
-        tt = sc.q_to_two_theta(q)
-        run.save_table(
-            pd.DataFrame(
-                {
-                    "q_inv_A": q,
-                    "two_theta_deg_CuKa1": tt,
-                    **{f"I_authors_{k}": p.iq for k, p in pats.items()},
-                }
-            ),
-            "xrd_authors",
-        )
-        run.save_table(
-            pd.DataFrame({"r_A": r, **{f"G_authors_{k}": p.gr for k, p in pats.items()}}),
-            "pdf_authors",
-        )
+        _save_patterns(run, q, r, pats, "authors")
     return pats
+
+
+def _save_patterns(run, q, r, pats: dict, label: str = "") -> None:
+    """Tables xrd[_label] (Q, 2-theta for Cu K-alpha1, I(Q) per model) and pdf[_label] (r,
+    G(r) per model)."""
+    import pandas as pd
+
+    pre, sfx = (f"{label}_", f"_{label}") if label else ("", "")
+    run.save_table(
+        pd.DataFrame(
+            {
+                "q_inv_A": q,
+                "two_theta_deg_CuKa1": sc.q_to_two_theta(q),
+                **{f"I_{pre}{k}": p.iq for k, p in pats.items()},
+            }
+        ),
+        f"xrd{sfx}",
+    )
+    run.save_table(
+        pd.DataFrame({"r_A": r, **{f"G_{pre}{k}": p.gr for k, p in pats.items()}}), f"pdf{sfx}"
+    )
 
 
 def _scattering(run, cfg, relaxed):
     """XRD I(Q) on the paper's Q range and G(r) (DebyeCalculator defaults) of every discrete
     model with the fast path; DebyeCalculator itself on the 8-grain model as the cross-check
     (deviation and speed ratio recorded). Patterns are saved as tables (2-theta for Cu K-alpha1)."""
-    import pandas as pd
 
     q, r = _grids(cfg)
     default_step = float(sc.q_grid(0.0, 1.0)[1])  # DebyeCalculator's pi / (rmax + rstep)
@@ -425,14 +430,7 @@ def _scattering(run, cfg, relaxed):
         label = f"fast XRD+PDF {key} ({len(cl)} atoms)"
         timings[label] = time.perf_counter() - t0
         _say(f"[fig4] {key}: XRD + G(r) of {len(cl)} atoms in {timings[label]:.1f} s (fast path)")
-    tt = sc.q_to_two_theta(q)
-    run.save_table(
-        pd.DataFrame(
-            {"q_inv_A": q, "two_theta_deg_CuKa1": tt, **{f"I_{k}": p.iq for k, p in pats.items()}}
-        ),
-        "xrd",
-    )
-    run.save_table(pd.DataFrame({"r_A": r, **{f"G_{k}": p.gr for k, p in pats.items()}}), "pdf")
+    _save_patterns(run, q, r, pats)
     if cfg.get("debyecalculator_check", True):  # every backend on the 8-grain model
         cl = sc.cluster(relaxed["8"])
         by = {"fast": (pats["8"], timings[f"fast XRD+PDF 8 ({len(cl)} atoms)"])}
